@@ -1,0 +1,230 @@
+"""Gongyu settings: every knob is an environment variable with a safe default.
+
+The defaults run everything on one machine with no services: SQLite in ``var/``, media files
+in ``var/media``, background work in the database queue. See README.md, "Configuration", for
+the list; production values are checked by ``manage.py check --deploy``.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name, default=""):
+    return os.environ.get(name, default)
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name, default):
+    value = os.environ.get(name)
+    if not value:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# Runtime state (database, media, secret key, built site) lives here, never in the source tree.
+VAR_DIR = Path(env("GONGYU_VAR_DIR", str(BASE_DIR / "var"))).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _local_secret_key():
+    """A key generated once per machine and kept in var/, so sessions survive restarts."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+DEBUG = env_bool("GONGYU_DEBUG", False)
+SECRET_KEY = env("GONGYU_SECRET_KEY") or _local_secret_key()
+ALLOWED_HOSTS = env_list("GONGYU_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("GONGYU_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "cms.taxonomy",
+    "cms.catalogue",
+    "cms.topics",
+    "transcoding",
+    "curricula",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_tasks",
+    "django_tasks_db",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "cms.urls"
+WSGI_APPLICATION = "cms.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "cms" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wagtail.contrib.settings.context_processors.settings",
+            ],
+        },
+    },
+]
+
+# Database: SQLite file by default, anything dj-database-url understands otherwise
+# (DATABASE_URL=postgres://user:pass@host:5432/gongyu).
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'gongyu.sqlite3'}"),
+        conn_max_age=int(env("GONGYU_DB_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server read while the worker writes; a busy timeout instead of
+    # "database is locked" when both write at once.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("GONGYU_MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()
+# Serve uploaded media from Django itself (local storage on one machine). Turn off where a
+# web server or S3 serves /media/.
+SERVE_MEDIA = env_bool("GONGYU_SERVE_MEDIA", True)
+
+# Storage: local files by default; GONGYU_STORAGE=s3 stores media in an S3 bucket.
+STORAGE_BACKEND = env("GONGYU_STORAGE", "local")
+if STORAGE_BACKEND == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("GONGYU_S3_BUCKET", "gongyu-media"),
+            "endpoint_url": env("GONGYU_S3_ENDPOINT_URL") or None,
+            "region_name": env("GONGYU_S3_REGION", "us-east-1"),
+            "access_key": env("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
+            "custom_domain": env("GONGYU_S3_CUSTOM_DOMAIN") or None,
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": env_bool("GONGYU_S3_SIGNED_URLS", True),
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if env_bool("GONGYU_TESTING", False):
+    # Tests collect no static files.
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+# Background work: django-tasks with the database queue, run by `manage.py db_worker`.
+TASKS = {
+    "default": {
+        "BACKEND": env("GONGYU_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+# Search: issue 3 adds the Chinese backends; Wagtail's admin search uses the database.
+SEARCH_BACKEND = env("GONGYU_SEARCH_BACKEND", "embedded")
+ELASTICSEARCH_URL = env("GONGYU_ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+
+# The built parent site (static files) and where it is served.
+SITE_OUTPUT_DIR = Path(env("GONGYU_SITE_DIR", str(VAR_DIR / "site"))).resolve()
+PARENT_SITE_URL = env("GONGYU_PARENT_SITE_URL", "http://localhost:8001/")
+
+WAGTAIL_SITE_NAME = "共育 · 家长课程超市"
+WAGTAILADMIN_BASE_URL = env("GONGYU_BASE_URL", "http://localhost:8000")
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "odt", "txt", "xls", "xlsx", "ppt", "pptx"]
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+
+# Uploads: size limits (bytes) for anything coming through a form.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+GONGYU_MAX_VIDEO_BYTES = int(env("GONGYU_MAX_VIDEO_BYTES", str(2 * 1024**3)))
+GONGYU_MAX_MEDIA_FILE_BYTES = int(env("GONGYU_MAX_MEDIA_FILE_BYTES", str(2 * 1024**3)))
+
+# Production hardening, switched on by GONGYU_SECURE=1 (HTTPS in front of the app).
+if env_bool("GONGYU_SECURE", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("GONGYU_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(env("GONGYU_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("GONGYU_LOG_LEVEL", "WARNING")},
+    "loggers": {"gongyu": {"handlers": ["console"], "level": env("GONGYU_LOG_LEVEL", "INFO"), "propagate": False}},
+}

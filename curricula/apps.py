@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CurriculaConfig(AppConfig):
+    name = "curricula"
+    verbose_name = "课程包"

@@ -1,0 +1,132 @@
+"""Reading a package folder: files, YAML, media paths. Nothing here touches the database."""
+
+import dataclasses
+import json
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+from . import yamlio
+
+SCHEMA_PATH = Path(__file__).with_name("schema.json")
+FORMAT = "gongyu-curriculum/1"
+
+# file name (or glob) -> the schema $defs entry it follows
+SINGLE_FILES = {"package.yaml": "package", "taxonomy.yaml": "taxonomy", "schools.yaml": "schools", "topics.yaml": "topics"}
+STUDIO_GLOB = "studios/*.yaml"
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a package: where it is and what, in Chinese."""
+
+    file: str
+    item: str
+    message: str
+
+    def __str__(self):
+        where = f"{self.file} › {self.item}" if self.item else self.file
+        return f"{where} › {self.message}"
+
+
+def load_schema():
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+class Package:
+    """The YAML documents of one package folder, read once, with the problems met on the way."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.problems = []
+        self.documents = {}  # relative file name -> parsed data (only files that parsed)
+        self._read()
+
+    def _read(self):
+        if not self.root.is_dir():
+            self.problems.append(Problem(str(self.root), "", "找不到课程包文件夹。"))
+            return
+        if not (self.root / "package.yaml").is_file():
+            self.problems.append(Problem("package.yaml", "", "缺少 package.yaml:每个课程包都要有它。"))
+        names = [name for name in SINGLE_FILES if (self.root / name).exists()]
+        names += sorted(p.relative_to(self.root).as_posix() for p in self.root.glob(STUDIO_GLOB))
+        for name in names:
+            data = self._parse(name)
+            if data is not None:
+                self.documents[name] = data
+
+    def _parse(self, name):
+        path = self.root / name
+        if path.is_symlink() or not path.is_file():
+            self.problems.append(Problem(name, "", "不是普通文件(不接受符号链接)。"))
+            return None
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as error:
+            self.problems.append(Problem(name, "", f"文件不是 UTF-8 编码(第 {error.start} 字节附近)。"))
+            return None
+        if "\x00" in text:
+            self.problems.append(Problem(name, "", "文件中含有空字符(NUL),无法读取。"))
+            return None
+        try:
+            data = yamlio.loads(text)
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark
+            where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "某处"
+            self.problems.append(Problem(name, "", f"YAML 格式错误,{where}:{error.problem}。"))
+            return None
+        except yaml.YAMLError as error:
+            self.problems.append(Problem(name, "", f"YAML 格式错误:{error}。"))
+            return None
+        if not isinstance(data, dict):
+            self.problems.append(Problem(name, "", "文件内容应为“字段: 值”的映射,而不是列表或单个值。"))
+            return None
+        return data
+
+    def kind_of(self, name):
+        return SINGLE_FILES.get(name, "studio")
+
+    # Convenient views over the documents (empty when a file is absent or unreadable).
+    @property
+    def info(self):
+        return self.documents.get("package.yaml", {})
+
+    @property
+    def taxonomy(self):
+        return self.documents.get("taxonomy.yaml", {})
+
+    @cached_property
+    def studio_files(self):
+        return {name: data for name, data in self.documents.items() if name.startswith("studios/")}
+
+    @property
+    def schools(self):
+        return self.documents.get("schools.yaml", {}).get("schools", [])
+
+    @property
+    def topics(self):
+        return self.documents.get("topics.yaml", {}).get("topics", [])
+
+    def media_problem(self, relative):
+        """Why the media file at ``relative`` cannot be used, or None if it can."""
+        path = self.root / relative
+        try:
+            resolved = path.resolve(strict=True)
+        except (FileNotFoundError, RuntimeError, OSError):
+            return f"找不到媒体文件「{relative}」。"
+        if path.is_symlink() or not resolved.is_relative_to(self.root.resolve()):
+            return f"媒体文件「{relative}」是符号链接或指向课程包之外,不予接受。"
+        if not resolved.is_file():
+            return f"「{relative}」不是文件。"
+        size = resolved.stat().st_size
+        if size == 0:
+            return f"媒体文件「{relative}」是空文件。"
+        if size > settings.GONGYU_MAX_MEDIA_FILE_BYTES:
+            limit = settings.GONGYU_MAX_MEDIA_FILE_BYTES / 1024**2
+            return f"媒体文件「{relative}」太大({size / 1024**2:.0f} MB),上限是 {limit:.0f} MB。"
+        return None
+
+    def media_path(self, relative):
+        return self.root / relative

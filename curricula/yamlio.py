@@ -1,0 +1,46 @@
+"""YAML in and out, the same way every time.
+
+Dates stay text (``2025-03-01`` is read as a string), multi-line text is written as ``|``
+blocks, keys keep the order they were given, so an export is byte-for-byte repeatable.
+"""
+
+import yaml
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow=False, indentless=False):
+        # Indent list items under their key, as people write YAML by hand.
+        return super().increase_indent(flow, False)
+
+
+def _without_timestamps(cls):
+    cls.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in cls.yaml_implicit_resolvers.copy().items()
+    }
+
+
+_without_timestamps(_Loader)
+_without_timestamps(_Dumper)
+
+
+def _str_representer(dumper, value):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def loads(text):
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def dumps(data):
+    return yaml.dump(
+        data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000, indent=2,
+    )
