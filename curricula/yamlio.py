@@ -4,6 +4,8 @@ Dates stay text (``2025-03-01`` is read as a string), multi-line text is written
 blocks, keys keep the order they were given, so an export is byte-for-byte repeatable.
 """
 
+import re
+
 import yaml
 
 
@@ -34,6 +36,17 @@ def _str_representer(dumper, value):
 
 
 _Dumper.add_representer(str, _str_representer)
+
+_CODE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _list_representer(dumper, value):
+    # Lists of codes and slugs on one line ([junior, senior]); everything else as blocks.
+    flow = bool(value) and all(isinstance(v, str) and _CODE.match(v) for v in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+
+_Dumper.add_representer(list, _list_representer)
 
 
 def loads(text):
