@@ -1,0 +1,89 @@
+"""The README's first command on this machine: `./gongyu up` sets up, then serves the admin,
+runs the worker and serves the parent site, until Ctrl-C."""
+
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.slow
+def test_up_serves_the_admin_with_the_demo_runs_the_worker_and_serves_the_site(tmp_path):
+    port, site_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GONGYU_", "DJANGO_"))}
+    env.update(GONGYU_VAR_DIR=str(tmp_path / "var"), GONGYU_PORT=str(port), GONGYU_SITE_PORT=str(site_port),
+               GONGYU_VENV=sys.prefix)
+    process = subprocess.Popen(["./gongyu", "up"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines = []
+    threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+    try:
+        wait_for(lambda: any(line.startswith("密码:") for line in lines) or process.poll() is not None, 900,
+                 "the login to be printed")
+        output = "".join(lines)
+        assert process.poll() is None, output
+        password = re.search(r"^密码: (\S+)$", output, re.M).group(1)
+        assert f"http://localhost:{port}/admin/" in output
+
+        admin = f"http://127.0.0.1:{port}/admin/"
+        session = requests.Session()
+        wait_for(lambda: session.get(admin + "login/", timeout=5).ok, 60, "the admin")
+        response = session.post(admin + "login/", data={
+            "username": "admin", "password": password, "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        }, headers={"Referer": admin + "login/"}, timeout=30)
+        assert response.ok and 'lang="zh-hans"' in response.text
+        problems = session.get(admin + "snippets/taxonomy/problem/", timeout=30)
+        assert "孩子沉迷手机" in problems.text and "P031" in problems.text
+        explorer = session.get(admin + "pages/", timeout=30)
+        assert "家长课程超市" in explorer.text
+
+        # The worker drains what the import queued (Wagtail's reference-index tasks).
+        database = tmp_path / "var" / "gongyu.sqlite3"
+
+        def drained():
+            with sqlite3.connect(database) as db:
+                rows = dict(db.execute("SELECT status, COUNT(*) FROM django_tasks_database_dbtaskresult GROUP BY status"))
+            return rows.get("SUCCESSFUL", 0) > 0 and rows.get("READY", 0) == 0 and rows
+
+        wait_for(drained, 300, "the worker to run the queued tasks")
+
+        site = requests.get(f"http://127.0.0.1:{site_port}/", timeout=10)
+        assert site.ok and "家长课程超市" in site.content.decode("utf-8")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise
+    assert process.returncode == 0, "".join(lines)[-3000:]
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/admin/login/", timeout=5)
