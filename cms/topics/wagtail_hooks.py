@@ -1,3 +1,4 @@
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -8,7 +9,7 @@ class ResearchTopicViewSet(SnippetViewSet):
     model = ResearchTopic
     icon = "doc-full"
     menu_label = "课题"
-    list_display = ["code", "title", "max_claims", "places_left", "is_open"]
+    list_display = ["code", "title", "max_claims", "places_left", BooleanColumn("is_open", label="开放认领")]
     list_filter = ["is_open"]
     search_fields = ["code", "title", "description"]
     ordering = ["sort_order", "code"]
