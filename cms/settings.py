@@ -140,7 +140,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-# Our catalogue fills the strings Wagtail's own zh_Hans translation lacks (cms/locale/README).
+# Our catalogue fills the strings Wagtail's own zh_Hans translation lacks (cms/locale/update_catalog.py).
 LOCALE_PATHS = [BASE_DIR / "cms" / "locale"]
 LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES

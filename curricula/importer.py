@@ -7,6 +7,7 @@ already holds (via ``serialize``), so re-importing an unchanged package changes 
 
 import dataclasses
 from collections import Counter
+from functools import cached_property
 
 from django.core.files import File
 from django.db import transaction
@@ -97,12 +98,19 @@ class Importer:
         return "sha1:" + instance.get_file_hash()
 
     # -- ordering helpers -------------------------------------------------------------------
-    def shelf_codes(self, item):
-        stage_order = {code: i for i, code in enumerate(Stage.objects.values_list("code", flat=True))}
-        theme_order = {code: i for i, code in enumerate(Theme.objects.values_list("code", flat=True))}
+    @cached_property
+    def shelf_order(self):
+        """Display order of stage and theme codes (read once, after the taxonomy is imported)."""
         return {
-            "stages": sorted(item.get("stages", []), key=stage_order.__getitem__),
-            "themes": sorted(item.get("themes", []), key=theme_order.__getitem__),
+            "stages": {code: i for i, code in enumerate(Stage.objects.values_list("code", flat=True))},
+            "themes": {code: i for i, code in enumerate(Theme.objects.values_list("code", flat=True))},
+        }
+
+    def shelf_codes(self, item):
+        """An item's shelves in the order the serializer writes them, so the two compare equal."""
+        return {
+            "stages": sorted(item.get("stages", []), key=self.shelf_order["stages"].__getitem__),
+            "themes": sorted(item.get("themes", []), key=self.shelf_order["themes"].__getitem__),
             "problems": sorted(item.get("problems", [])),
         }
 
@@ -269,8 +277,9 @@ class Importer:
         self.keep_order(course, lessons)
 
     def keep_order(self, parent, pages):
-        current = [p.pk for p in LessonPage.objects.child_of(parent).order_by("path") if p.pk in {q.pk for q in pages}]
-        if current != [p.pk for p in pages]:
+        wanted = [p.pk for p in pages]
+        current = list(LessonPage.objects.child_of(parent).filter(pk__in=wanted).order_by("path").values_list("pk", flat=True))
+        if current != wanted:
             for page in pages:
                 LessonPage.objects.get(pk=page.pk).move(parent, pos="last-child")
             self.report.note("课的顺序", "updated")

@@ -67,6 +67,7 @@ def test_the_admin_refuses_a_wrong_lesson_and_says_which_step(editor_client, nam
     url = reverse("wagtailadmin_pages:add", args=("catalogue", "lessonpage", course.pk))
     response = editor_client.post(url, lesson_form("错误的课", "wrong-lesson", names, video.pk))
     assert response.status_code == 200  # the form comes back with the error, nothing saved
+    assert "无法创建页面" in response.content.decode()  # the banner, in Chinese
     assert message in stream_errors(response)
     assert not LessonPage.objects.filter(slug="wrong-lesson").exists()
 
