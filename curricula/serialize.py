@@ -10,7 +10,7 @@ report is "the same" when its bytes are the same, whatever it is called.
 import hashlib
 from pathlib import PurePosixPath
 
-from cms.catalogue.models import CoursePage, LessonPage, MicroLessonPage, StudioPage
+from cms.catalogue.models import StudioPage
 
 EMPTY = (None, "", [], {})
 
@@ -30,15 +30,6 @@ def sha1_of_file(path):
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    return digest.hexdigest()
-
-
-def sha1_of_fieldfile(fieldfile):
-    digest = hashlib.sha1()
-    with fieldfile.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    fieldfile.close()
     return digest.hexdigest()
 
 
@@ -185,8 +176,3 @@ def studio_pages():
 def children(page, model):
     return model.objects.child_of(page).order_by("path")
 
-
-__all__ = [
-    "Serializer", "compact", "sha1_of_file", "sha1_of_fieldfile", "extension_of", "studio_pages", "children",
-    "CoursePage", "LessonPage", "MicroLessonPage",
-]

@@ -1,6 +1,5 @@
 """Curriculum packages: the demo catalogue, validation of broken packages, idempotent import."""
 
-import shutil
 
 import pytest
 from django.core.management import CommandError, call_command

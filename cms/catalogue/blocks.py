@@ -83,13 +83,3 @@ class FiveStepsBlock(blocks.StreamBlock):
             raise StreamBlockValidationError(non_block_errors=[ValidationError(m) for m in messages])
         return cleaned
 
-
-def empty_five_steps():
-    """The body a new lesson starts with: the five steps in order, ready to fill in."""
-    return [
-        ("video_intro", {}),
-        ("discussion", {"prompts": [""]}),
-        ("summary", {"points": [""]}),
-        ("homework", {"tasks": [{}]}),
-        ("extension", {}),
-    ]

@@ -50,7 +50,3 @@ def ensure_site(title=None, introduction=None):
 
 def studio_index():
     return StudioIndexPage.objects.get()
-
-
-def topic_bank():
-    return TopicBankPage.objects.get()
