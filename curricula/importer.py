@@ -58,6 +58,8 @@ def known_codes():
         "problems": set(Problem.objects.values_list("code", flat=True)),
         "schools": set(School.objects.values_list("code", flat=True)),
         "micro_lessons": set(MicroLessonPage.objects.values_list("slug", flat=True)),
+        # Videos already stored passed validation when they were stored.
+        "video_checksums": set(VideoAsset.objects.exclude(checksum="").values_list("checksum", flat=True)),
     }
 
 

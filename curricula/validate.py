@@ -4,14 +4,18 @@ Every problem is collected (not just the first), each with file, item and a Chin
 """
 
 import datetime
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
 
 from jsonschema import Draft202012Validator
 
 from cms.catalogue.five_steps import step_problems
+from transcoding.api import VideoRejected, validate_video
 
 from .package import FORMAT, Package, Problem, load_schema
+from .serialize import sha1_of_file
 
 TYPE_NAMES = {
     "string": "文字", "integer": "整数", "number": "数字", "boolean": "true 或 false",
@@ -85,6 +89,7 @@ class Validator:
             for kind in ("package", "taxonomy", "studio", "schools", "topics")
         }
         self.schema_ok = set()
+        self.videos_to_check = []
 
     def add(self, file, item, message):
         self.problems.append(Problem(file, item, message))
@@ -95,6 +100,7 @@ class Validator:
             self.add("package.yaml", "format", f"只支持格式 {FORMAT}。")
         self.check_taxonomy()
         self.check_studios()
+        self.check_videos()
         self.check_schools_and_topics()
         return self.problems
 
@@ -165,6 +171,31 @@ class Validator:
         message = self.package.media_problem(relative)
         if message:
             self.add(file, where, message)
+        return message is None
+
+    def check_video(self, file, where, relative):
+        """Queue a video for the same checks as an upload in the admin (run in ``check_videos``)."""
+        if self.check_media(file, where, relative):
+            self.videos_to_check.append((file, where, relative))
+
+    def check_videos(self):
+        """ffprobe and decode-check every video not already stored with the same content, in parallel."""
+        known = self.known.get("video_checksums", set())
+        paths = {relative: self.package.media_path(relative) for _, _, relative in self.videos_to_check}
+        fresh = [r for r in paths if sha1_of_file(paths[r]) not in known]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            verdicts = dict(zip(fresh, pool.map(lambda r: self.video_verdict(paths[r]), fresh)))
+        for file, where, relative in self.videos_to_check:
+            if verdicts.get(relative):
+                self.add(file, where, f"「{relative}」:{verdicts[relative]}")
+
+    @staticmethod
+    def video_verdict(path):
+        try:
+            validate_video(path)
+        except VideoRejected as rejection:
+            return str(rejection)
+        return None
 
     def check_studios(self):
         studios = {n: d for n, d in self.package.studio_files.items() if n in self.schema_ok}
@@ -181,7 +212,7 @@ class Validator:
             for i, video in enumerate(studio.get("videos", [])):
                 where = f"videos[{i}] ({video['key']})"
                 claim(video_owner, video["key"], name, where, "视频标识")
-                self.check_media(name, where, video["file"])
+                self.check_video(name, where, video["file"])
             for i, course in enumerate(studio.get("courses", [])):
                 claim(course_owner, course["slug"], name, f"courses[{i}] ({course['slug']})", "课程标识")
             for i, micro in enumerate(studio.get("micro_lessons", [])):

@@ -168,6 +168,21 @@ def traversal_path(root):
     return "格式不正确"
 
 
+def corrupt_video(root):
+    name = first_studio(root)
+    video = read(root, name)["videos"][0]
+    path = root / video["file"]
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    return f"{name} › videos[0] ({video['key']}) › 「{video['file']}」:视频文件不完整或已损坏"
+
+
+def not_a_video(root):
+    name = first_studio(root)
+    video = read(root, name)["videos"][0]
+    (root / video["file"]).write_text("<html>下载失败</html>", encoding="utf-8")
+    return "无法识别这个文件:它不是视频"
+
+
 def symlinked_media(root):
     name = first_studio(root)
     video = read(root, name)["videos"][0]
@@ -197,6 +212,7 @@ def over_claimed(root):
 @pytest.mark.parametrize("breakage", [
     break_yaml, unknown_problem, duplicated_slug, missing_media, four_steps, wrong_types,
     prompts_not_a_list, unknown_field, traversal_path, symlinked_media, not_utf8, over_claimed,
+    corrupt_video, not_a_video,
 ])
 def test_a_broken_package_is_refused_with_file_item_and_chinese_message_and_nothing_written(package_copy, breakage):
     expected = breakage(package_copy)

@@ -3,8 +3,9 @@
 from django.core.files import File
 
 from .models import VideoAsset
+from .validation import VideoRejected, validate_video
 
-__all__ = ["VideoAsset", "get_video", "store_video"]
+__all__ = ["VideoAsset", "VideoRejected", "get_video", "store_video", "validate_video"]
 
 
 def get_video(key):
