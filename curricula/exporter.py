@@ -1,6 +1,7 @@
 """Database -> package folder (``manage.py export_curriculum OUT_DIR``)."""
 
 import shutil
+from functools import cached_property
 from pathlib import Path
 
 from cms.catalogue.models import CoursePage, LessonPage, MicroLessonPage, SupermarketPage
@@ -20,6 +21,11 @@ class Exporter:
     def __init__(self, out_dir):
         self.out = Path(out_dir)
         self.serializer = Serializer(self.copy_media)
+
+    @cached_property
+    def assets(self):
+        """Every video by key, read once for the whole export."""
+        return {asset.key: asset for asset in VideoAsset.objects.all()}
 
     def copy_media(self, kind, stem, fieldfile):
         relative = f"media/{kind}/{stem}{extension_of(fieldfile, DEFAULT_EXTENSIONS[kind])}"
@@ -88,13 +94,13 @@ class Exporter:
                 item = s.lesson(lesson)
                 for step in item["steps"]:
                     if step["step"] == "video_intro" and step.get("video"):
-                        use(VideoAsset.objects.get(key=step["video"]))
+                        use(self.assets[step["video"]])
                 lessons.append(item)
             courses.append({**s.course(course), "lessons": lessons})
         for micro in children(studio, MicroLessonPage):
             item = s.micro_lesson(micro)
             if item.get("video"):
-                use(VideoAsset.objects.get(key=item["video"]))
+                use(self.assets[item["video"]])
             micro_lessons.append(item)
         # Videos uploaded to the studio's collection but not used yet are kept too.
         for asset in VideoAsset.objects.filter(collection__name=studio.title).order_by("key"):

@@ -24,7 +24,7 @@ from transcoding.api import VideoAsset, store_video
 from .models import PackageInfo
 from .package import Package
 from .package import Problem as PackageProblem
-from .serialize import Serializer, compact, sha1_of_file
+from .serialize import Serializer, compact
 from .validate import validate
 
 
@@ -85,14 +85,12 @@ class Importer:
     def __init__(self, package):
         self.package = package
         self.report = ImportReport()
-        self.media_hashes = {}
         self.serializer = Serializer(self.media_hash_of_fieldfile)
 
     # -- media: compared by content --------------------------------------------------------
     def media_hash(self, relative):
-        if relative not in self.media_hashes:
-            self.media_hashes[relative] = "sha1:" + sha1_of_file(self.package.media_path(relative))
-        return self.media_hashes[relative]
+        """How a package file compares with a stored one: by content."""
+        return "sha1:" + self.package.media_sha1(relative)
 
     @staticmethod
     def media_hash_of_fieldfile(kind, stem, fieldfile):
@@ -226,7 +224,7 @@ class Importer:
     def import_videos(self, item, studio):
         collection = self.studio_collection(studio)
         for video in item.get("videos", []):
-            checksum = self.media_hash(video["file"]).removeprefix("sha1:")
+            checksum = self.package.media_sha1(video["file"])
             asset = VideoAsset.objects.filter(key=video["key"]).first()
             if asset and asset.title == video["title"] and asset.checksum == checksum:
                 self.report.note("视频", "unchanged")
@@ -251,7 +249,7 @@ class Importer:
         relative = item.get("cover")
         if not relative:
             return None
-        digest = self.media_hash(relative).removeprefix("sha1:")
+        digest = self.package.media_sha1(relative)
         Image = get_image_model()
         image = Image.objects.filter(file_hash=digest).first()
         if image is None:
@@ -340,7 +338,7 @@ class Importer:
         claim = claims.filter(status=item["status"]).first() or claims.exclude(status="withdrawn").first()
         report = None
         if item.get("report"):
-            digest = self.media_hash(item["report"]).removeprefix("sha1:")
+            digest = self.package.media_sha1(item["report"])
             report = Document.objects.filter(file_hash=digest).first()
             if report is None:
                 with open(self.package.media_path(item["report"]), "rb") as handle:

@@ -9,6 +9,7 @@ import yaml
 from django.conf import settings
 
 from . import yamlio
+from .hashing import sha1_of_file
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
 FORMAT = "gongyu-curriculum/1"
@@ -42,6 +43,7 @@ class Package:
         self.root = Path(root)
         self.problems = []
         self.documents = {}  # relative file name -> parsed data (only files that parsed)
+        self._sha1 = {}
         self._read()
 
     def _read(self):
@@ -130,3 +132,9 @@ class Package:
 
     def media_path(self, relative):
         return self.root / relative
+
+    def media_sha1(self, relative):
+        """SHA-1 of a media file, read once per package (validator and importer both ask)."""
+        if relative not in self._sha1:
+            self._sha1[relative] = sha1_of_file(self.media_path(relative))
+        return self._sha1[relative]

@@ -7,10 +7,10 @@ the file and returns its package path, the importer returns a content hash, so a
 report is "the same" when its bytes are the same, whatever it is called.
 """
 
-import hashlib
 from pathlib import PurePosixPath
 
 from cms.catalogue.models import StudioPage
+
 
 EMPTY = (None, "", [], {})
 
@@ -23,14 +23,6 @@ def compact(value):
     if isinstance(value, list | tuple):
         return [compact(v) for v in value]
     return value
-
-
-def sha1_of_file(path):
-    digest = hashlib.sha1()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def extension_of(fieldfile, default):

@@ -15,7 +15,6 @@ from cms.catalogue.five_steps import step_problems
 from transcoding.api import VideoRejected, validate_video
 
 from .package import FORMAT, Package, Problem, load_schema
-from .serialize import sha1_of_file
 
 TYPE_NAMES = {
     "string": "文字", "integer": "整数", "number": "数字", "boolean": "true 或 false",
@@ -182,7 +181,7 @@ class Validator:
         """ffprobe and decode-check every video not already stored with the same content, in parallel."""
         known = self.known.get("video_checksums", set())
         paths = {relative: self.package.media_path(relative) for _, _, relative in self.videos_to_check}
-        fresh = [r for r in paths if sha1_of_file(paths[r]) not in known]
+        fresh = [r for r in paths if self.package.media_sha1(r) not in known]
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             verdicts = dict(zip(fresh, pool.map(lambda r: self.video_verdict(paths[r]), fresh)))
         for file, where, relative in self.videos_to_check:

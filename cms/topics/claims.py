@@ -28,6 +28,10 @@ def _refusal(error, topic):
     return ClaimRefused(f"认领失败:{error}")
 
 
+def _messages(error):
+    return " ".join(m for msgs in error.message_dict.values() for m in msgs)
+
+
 def claim_topic(school, topic, *, on=None):
     """Claim ``topic`` for ``school``; returns the claim or raises ClaimRefused."""
     on = on or datetime.date.today()
@@ -38,7 +42,7 @@ def claim_topic(school, topic, *, on=None):
             try:
                 claim.full_clean()
             except ValidationError as error:
-                raise ClaimRefused(" ".join(m for msgs in error.message_dict.values() for m in msgs)) from error
+                raise ClaimRefused(_messages(error)) from error
             claim.save()
             return claim
     except IntegrityError as error:
@@ -61,7 +65,7 @@ def move_claim(claim, status, *, on=None, report=None):
             claim.full_clean()
             claim.save()
         except ValidationError as error:
-            raise ClaimRefused(" ".join(m for msgs in error.message_dict.values() for m in msgs)) from error
+            raise ClaimRefused(_messages(error)) from error
         except IntegrityError as error:
             raise _refusal(error, claim.topic) from error
         return claim
