@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/search/", include("search.urls")),
 ]
 
 if settings.SERVE_MEDIA and settings.STORAGE_BACKEND == "local":

@@ -1,0 +1,1 @@
+"""Chinese full-text search (issue 3). Public surface: ``search.api``."""
