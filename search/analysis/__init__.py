@@ -1,0 +1,173 @@
+"""Chinese text analysis shared by every search in Gongyu (embedded, Elasticsearch, admin, parent site).
+
+The vocabulary lives next to this file and is the single source for everyone:
+
+- ``userdict.txt``  jieba user dictionary (``word [freq] [tag]``): family-education words
+  (手机游戏, 短视频, 亲子沟通, 隔代教育, 幼小衔接, 校园欺凌…), so they stay one token;
+- ``synonyms.txt``  one synonym group per line, comma-separated, ``#`` comments;
+- ``stopwords.txt`` filler words (孩子, 怎么办, 如何…), one per line, ``#`` comments.
+
+Public functions (import them from ``search.analysis``):
+
+``segment_for_index(text) -> list[str]``
+    jieba *search mode* tokens of ``text`` (so 手机游戏 yields 手机, 游戏 and 手机游戏),
+    normalised (NFKC, lower case), punctuation and stopwords removed. Index this.
+``segment_query(text) -> list[str]``
+    the query's words: jieba precise mode, normalised the same way, stopwords and (when a longer
+    word is present) single characters dropped, duplicates removed, in order. Each word is one
+    concept the parent asked for.
+``expand_synonyms(words) -> list[list[str]]``
+    one group per word: the word first, then every synonym from ``synonyms.txt`` — a document
+    matches the concept if it contains any token of the group.
+``query_terms(text) -> QueryTerms``
+    everything a backend needs: ``groups`` (expanded concepts) and ``partial`` (search-mode
+    sub-words of the query, for the best-partial fallback).
+``index_text(text) -> str``
+    ``segment_for_index`` joined with spaces: the form stored in full-text columns.
+
+Every word of the user dictionary and of the synonym list is added to jieba, so a synonym such
+as 不想上学 is a single token on both sides.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+USERDICT = HERE / "userdict.txt"
+SYNONYMS = HERE / "synonyms.txt"
+STOPWORDS = HERE / "stopwords.txt"
+
+__all__ = [
+    "segment_for_index", "segment_query", "expand_synonyms", "query_terms", "index_text",
+    "QueryTerms", "synonym_groups", "stopwords", "USERDICT", "SYNONYMS", "STOPWORDS",
+]
+
+_WORD = re.compile(r"\w", re.UNICODE)
+_lock = threading.Lock()
+_tokenizer = None
+
+
+def _lines(path):
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            yield line
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    return frozenset(normalise(word) for word in _lines(STOPWORDS))
+
+
+@lru_cache(maxsize=1)
+def synonym_groups() -> tuple[tuple[str, ...], ...]:
+    groups = []
+    for line in _lines(SYNONYMS):
+        words = tuple(dict.fromkeys(normalise(w) for w in line.replace("，", ",").split(",") if w.strip()))
+        if len(words) > 1:
+            groups.append(words)
+    return tuple(groups)
+
+
+@lru_cache(maxsize=1)
+def _synonym_index() -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for group in synonym_groups():
+        for word in group:
+            bucket = index.setdefault(word, [])
+            bucket.extend(w for w in group if w != word and w not in bucket)
+    return {word: tuple(others) for word, others in index.items()}
+
+
+def tokenizer():
+    """The jieba tokenizer with the user dictionary and every synonym loaded (built once)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                for line in _lines(USERDICT):
+                    parts = line.split()
+                    freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+                    tag = parts[2] if len(parts) > 2 else None
+                    tok.add_word(parts[0], freq, tag)
+                for group in synonym_groups():
+                    for word in group:
+                        if len(word) > 1 and tok.FREQ.get(word, 0) == 0:
+                            tok.add_word(word, 1000)
+                _tokenizer = tok
+    return _tokenizer
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width, compatibility forms folded, lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _keep(token: str) -> bool:
+    return bool(token) and _WORD.search(token) is not None and token not in stopwords()
+
+
+def segment_for_index(text: str) -> list[str]:
+    if not text:
+        return []
+    text = normalise(text)
+    return [t for t in (tok.strip() for tok in tokenizer().cut_for_search(text)) if _keep(t)]
+
+
+def index_text(text: str) -> str:
+    return " ".join(segment_for_index(text))
+
+
+def segment_query(text: str) -> list[str]:
+    if not text:
+        return []
+    text = normalise(text)
+    words = [t for t in (tok.strip() for tok in tokenizer().cut(text)) if _keep(t)]
+    if any(len(w) > 1 for w in words):
+        words = [w for w in words if len(w) > 1 or w.isascii()]
+    return list(dict.fromkeys(words))
+
+
+def expand_synonyms(words) -> list[list[str]]:
+    index = _synonym_index()
+    return [[word, *index.get(word, ())] for word in words]
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    words: tuple[str, ...] = ()
+    groups: tuple[tuple[str, ...], ...] = ()
+    partial: tuple[str, ...] = field(default=())
+
+    def __bool__(self):
+        return bool(self.groups)
+
+    @property
+    def all_terms(self) -> tuple[str, ...]:
+        """Every token that may match: synonyms and sub-words included (for highlighting)."""
+        seen = dict.fromkeys(t for group in self.groups for t in group)
+        seen.update(dict.fromkeys(self.partial))
+        return tuple(seen)
+
+
+def query_terms(text: str) -> QueryTerms:
+    words = segment_query(text)
+    groups = tuple(tuple(g) for g in expand_synonyms(words))
+    in_groups = {t for g in groups for t in g}
+    partial = tuple(
+        t for t in dict.fromkeys(segment_for_index(text)) if t not in in_groups and len(t) > 1
+    )
+    return QueryTerms(words=tuple(words), groups=groups, partial=partial)
