@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cms.studios.middleware.PageChooserGuard",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -214,6 +215,32 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 GONGYU_MAX_VIDEO_BYTES = int(env("GONGYU_MAX_VIDEO_BYTES", str(2 * 1024**3)))
 GONGYU_MAX_VIDEO_SECONDS = int(env("GONGYU_MAX_VIDEO_SECONDS", str(2 * 3600)))
 GONGYU_MAX_MEDIA_FILE_BYTES = int(env("GONGYU_MAX_MEDIA_FILE_BYTES", str(2 * 1024**3)))
+
+# Video pipeline (transcoding/). The HLS ladder, lowest rung first: a rung is named by the short
+# side of its picture (portrait videos get the same ladder); rungs above the source's size are
+# skipped and no rung gets more bits than the source has. Bitrates (kbps, capped-CRF maximum)
+# follow Apple's HLS authoring spec at the top and Kolibri's weak-network guidance (300-450
+# kbps for lecture video) at the bottom.
+GONGYU_VIDEO_LADDER = [
+    {"name": "240p", "short_side": 240, "video_kbps": 300},
+    {"name": "360p", "short_side": 360, "video_kbps": 550},
+    {"name": "540p", "short_side": 540, "video_kbps": 1000},
+    {"name": "720p", "short_side": 720, "video_kbps": 1800},
+    {"name": "1080p", "short_side": 1080, "video_kbps": 3500},
+]
+GONGYU_AUDIO_KBPS = int(env("GONGYU_AUDIO_KBPS", "64"))  # mono AAC-LC, shared by every rung and 听教育
+GONGYU_HLS_SEGMENT_SECONDS = int(env("GONGYU_HLS_SEGMENT_SECONDS", "4"))
+GONGYU_X264_PRESET = env("GONGYU_X264_PRESET", "veryfast")
+GONGYU_X264_CRF = int(env("GONGYU_X264_CRF", "23"))
+GONGYU_VIDEO_MAX_FPS = float(env("GONGYU_VIDEO_MAX_FPS", "30"))
+# A job is stopped after max(300 s, this × the video's duration).
+GONGYU_TRANSCODE_TIMEOUT_FACTOR = float(env("GONGYU_TRANSCODE_TIMEOUT_FACTOR", "3"))
+GONGYU_TRANSCODE_MAX_ATTEMPTS = int(env("GONGYU_TRANSCODE_MAX_ATTEMPTS", "3"))
+# A 转码中 job whose worker has not reported for this long is treated as interrupted (retryable).
+GONGYU_TRANSCODE_STALE_SECONDS = int(env("GONGYU_TRANSCODE_STALE_SECONDS", "120"))
+GONGYU_MAX_CAPTION_BYTES = int(env("GONGYU_MAX_CAPTION_BYTES", str(2 * 1024**2)))
+# Importing a curriculum package queues the transcoding of its new videos.
+GONGYU_TRANSCODE_ON_IMPORT = env_bool("GONGYU_TRANSCODE_ON_IMPORT", True)
 
 # Production hardening, switched on by GONGYU_SECURE=1 (HTTPS in front of the app).
 if env_bool("GONGYU_SECURE", False):

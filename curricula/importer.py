@@ -9,6 +9,7 @@ import dataclasses
 from collections import Counter
 from functools import cached_property
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from wagtail.documents import get_document_model
@@ -17,6 +18,7 @@ from wagtail.models import Collection
 
 from cms.catalogue.models import CoursePage, LessonPage, MicroLessonPage, StudioMember, StudioPage
 from cms.catalogue.structure import ensure_site, studio_index
+from cms.studios.api import ensure_roles
 from cms.taxonomy.models import Problem, Stage, Theme
 from cms.topics.models import ResearchTopic, School, TopicClaim
 from transcoding.api import VideoAsset, store_video
@@ -139,6 +141,7 @@ class Importer:
             for item in studio.get("courses", []):
                 self.import_course(pages[studio["slug"]], item)
         self.import_topics()
+        ensure_roles()  # groups, collections and review workflow for every studio and school
         return self.report
 
     def upsert(self, model, lookup, values, kind):
@@ -230,7 +233,7 @@ class Importer:
                 self.report.note("视频", "unchanged")
                 continue
             store_video(key=video["key"], title=video["title"], path=self.package.media_path(video["file"]),
-                        collection=collection, checksum=checksum)
+                        collection=collection, checksum=checksum, transcode=settings.GONGYU_TRANSCODE_ON_IMPORT)
             self.report.note("视频", "created" if asset is None else "updated")
 
     def import_micro_lesson(self, studio, item):
