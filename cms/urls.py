@@ -13,10 +13,12 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA and settings.STORAGE_BACKEND == "local":
     # One-machine installs serve uploaded media from Django (django.conf.urls.static only
-    # does this with DEBUG on).
+    # does this with DEBUG on). Only image renditions (images/) are public files: documents go
+    # through /documents/ (Wagtail checks the collection's privacy there), original images
+    # and videos are never served from here.
     prefix = settings.MEDIA_URL.lstrip("/")
     urlpatterns.append(
-        re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+        re_path(rf"^{prefix}(?P<path>images/[^/]+)$", serve, {"document_root": settings.MEDIA_ROOT})
     )
 
 urlpatterns.append(path("", include(wagtail_urls)))
