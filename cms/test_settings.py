@@ -6,6 +6,9 @@ import tempfile
 
 os.environ["GONGYU_VAR_DIR"] = tempfile.mkdtemp(prefix="gongyu-test-")
 os.environ["GONGYU_TESTING"] = "1"
+# The demo import in the test DB setup does not transcode its 58 videos; tests that need a
+# ladder call transcoding.api.transcode_now() on the assets they use.
+os.environ.setdefault("GONGYU_TRANSCODE_ON_IMPORT", "0")
 os.environ.setdefault("GONGYU_TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 
 from cms.settings import *  # noqa: E402,F403

@@ -29,9 +29,38 @@ class VideoAsset(CollectionMember, index.Indexed, models.Model):
     title = models.CharField("标题", max_length=120)
     original = models.FileField("原始视频", upload_to="videos/originals/")
     checksum = models.CharField("文件校验值 (SHA-1)", max_length=40, blank=True, db_index=True, editable=False)
+    captions = models.FileField(
+        "字幕(WebVTT)", upload_to="videos/captions/", blank=True,
+        help_text="可选。WebVTT 格式(.vtt)的中文字幕,家长看视频时可以打开。",
+    )
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
     duration_seconds = models.FloatField("时长(秒)", null=True, blank=True)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    # What ffprobe said about the original (filled at upload, before anything is queued).
+    width = models.PositiveIntegerField("宽度", null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField("高度", null=True, blank=True, editable=False)
+    rotation = models.IntegerField("旋转角度", default=0, editable=False)
+    frame_rate = models.FloatField("帧率", null=True, blank=True, editable=False)
+    video_codec = models.CharField("视频编码", max_length=32, blank=True, editable=False)
+    audio_codec = models.CharField("音频编码", max_length=32, blank=True, editable=False)
+    has_audio = models.BooleanField("有声音", default=True, editable=False)
+    size_bytes = models.BigIntegerField("文件大小(字节)", null=True, blank=True, editable=False)
+    bit_rate = models.BigIntegerField("码率(bit/s)", null=True, blank=True, editable=False)
+
+    # The transcoding job.
+    progress = models.FloatField("进度", default=0.0, editable=False)
+    eta_seconds = models.FloatField("预计剩余(秒)", null=True, blank=True, editable=False)
+    playable = models.BooleanField("可以播放", default=False, editable=False,
+                                   help_text="最低一档和声音已经转好,先可以播放。")
+    error = models.TextField("错误信息", blank=True, editable=False)
+    attempts = models.PositiveIntegerField("尝试次数", default=0, editable=False)
+    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True, editable=False)
+    transcoded_at = models.DateTimeField("转码完成时间", null=True, blank=True, editable=False)
+    # The outputs: a folder in the default storage (videos/hls/<key>/<revision>/) and the
+    # manifest of what is in it (rungs with resolution/bitrate/bytes, audio, poster, captions).
+    output_prefix = models.CharField("输出位置", max_length=200, blank=True, editable=False)
+    outputs = models.JSONField("输出清单", default=dict, blank=True, editable=False)
 
     search_fields = CollectionMember.search_fields + [
         index.SearchField("title"),
@@ -43,6 +72,34 @@ class VideoAsset(CollectionMember, index.Indexed, models.Model):
         verbose_name = "视频"
         verbose_name_plural = "视频"
         ordering = ["-created_at", "pk"]
+        permissions = [("choose_videoasset", "可以选择视频")]
 
     def __str__(self):
         return self.title
+
+    @property
+    def interrupted(self):
+        """转码中, but the worker has stopped reporting (killed or restarted)."""
+        from datetime import timedelta
+
+        from django.conf import settings
+        from django.utils import timezone
+
+        if self.status != self.Status.PROCESSING or self.heartbeat_at is None:
+            return False
+        return timezone.now() - self.heartbeat_at > timedelta(seconds=settings.GONGYU_TRANSCODE_STALE_SECONDS)
+
+    @property
+    def retryable(self):
+        return self.status == self.Status.FAILED or self.interrupted
+
+    def set_probe_facts(self, facts):
+        width, height = facts.display_size
+        self.width, self.height, self.rotation = width, height, facts.rotation
+        self.frame_rate = facts.frame_rate
+        self.video_codec = facts.video_codec or ""
+        self.audio_codec = facts.audio_codec or ""
+        self.has_audio = facts.has_audio
+        self.size_bytes = facts.size_bytes
+        self.bit_rate = facts.bit_rate
+        self.duration_seconds = facts.duration

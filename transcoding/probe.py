@@ -32,6 +32,7 @@ class ProbeFacts:
     still_image: bool = False
     has_audio: bool = False
     audio_codec: str | None = None
+    video_bit_rate: int | None = None
 
     @property
     def display_size(self):
@@ -105,5 +106,6 @@ def probe(path):
             pixel_format=video.get("pix_fmt"),
             bit_depth=_bit_depth(video),
             still_image=video.get("codec_name") in IMAGE_CODECS and int(video.get("nb_frames") or 1) <= 1,
+            video_bit_rate=int(video["bit_rate"]) if str(video.get("bit_rate", "")).isdigit() else None,
         )
     return ProbeFacts(**facts)

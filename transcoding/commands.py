@@ -1,0 +1,95 @@
+"""The ffmpeg command lines of the pipeline, built with ffmpeg-python (no process is run here).
+
+Two ladder passes, each one ffmpeg process that decodes the source once, splits the picture and
+scales it per rung:
+
+* the *first pass* makes the lowest rung and the shared audio track, so a video is playable as
+  soon as that pass ends (the audio track is also the 听教育 audio-only rendition);
+* the *second pass* makes every other rung (video only; they share the first pass's audio).
+
+Every rung has a keyframe exactly every segment (a constant output frame rate, a fixed GOP and no
+scene-cut keyframes), so segment boundaries line up across rungs and players switch cleanly.
+"""
+
+import ffmpeg
+from django.conf import settings
+
+GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1", "-y")
+
+
+def _video_branches(source, rungs, fps):
+    picture = source.video.filter("fps", fps=fps)
+    branches = picture.filter_multi_output("split", len(rungs)) if len(rungs) > 1 else None
+    for index, rung in enumerate(rungs):
+        stream = branches[index] if branches is not None else picture
+        yield stream.filter("scale", rung.width, rung.height, flags="bicubic").filter("format", "yuv420p")
+
+
+def _video_options(rungs, fps):
+    segment = settings.GONGYU_HLS_SEGMENT_SECONDS
+    gop = max(1, int(round(fps * segment)))
+    options = {
+        "c:v": "libx264",
+        "preset": settings.GONGYU_X264_PRESET,
+        "crf": settings.GONGYU_X264_CRF,
+        "g": gop,
+        "keyint_min": gop,
+        "sc_threshold": 0,
+        "force_key_frames": f"expr:gte(t,n_forced*{segment})",
+    }
+    for index, rung in enumerate(rungs):
+        options[f"profile:v:{index}"] = rung.profile
+        options[f"maxrate:v:{index}"] = f"{rung.video_kbps}k"
+        options[f"bufsize:v:{index}"] = f"{rung.video_kbps * 2}k"
+    return options
+
+
+def _hls_options(out_dir, stream_map):
+    return {
+        "f": "hls",
+        "hls_time": settings.GONGYU_HLS_SEGMENT_SECONDS,
+        "hls_playlist_type": "vod",
+        "hls_segment_type": "mpegts",
+        "hls_flags": "independent_segments",
+        "hls_segment_filename": f"{out_dir}/%v/seg_%05d.ts",
+        "var_stream_map": stream_map,
+    }
+
+
+def first_pass(source_path, out_dir, rung, fps, with_audio):
+    """Lowest rung + the shared AAC track → out_dir/<rung>/ and out_dir/audio/."""
+    source = ffmpeg.input(str(source_path))
+    (video,) = _video_branches(source, [rung], fps)
+    streams = [video]
+    stream_map = f"v:0,name:{rung.name}"
+    options = _video_options([rung], fps)
+    if with_audio:
+        streams.append(source["a:0"])
+        stream_map += " a:0,name:audio"
+        options.update({"c:a": "aac", "b:a": f"{settings.GONGYU_AUDIO_KBPS}k", "ac": 1, "ar": 44100})
+    options.update(_hls_options(out_dir, stream_map))
+    return ffmpeg.output(*streams, f"{out_dir}/%v/index.m3u8", **options).global_args(*GLOBAL_ARGS).compile()
+
+
+def second_pass(source_path, out_dir, rungs, fps):
+    """Every other rung, video only → out_dir/<rung>/."""
+    source = ffmpeg.input(str(source_path))
+    streams = list(_video_branches(source, rungs, fps))
+    stream_map = " ".join(f"v:{index},name:{rung.name}" for index, rung in enumerate(rungs))
+    options = _video_options(rungs, fps)
+    options["an"] = None
+    options.update(_hls_options(out_dir, stream_map))
+    return ffmpeg.output(*streams, f"{out_dir}/%v/index.m3u8", **options).global_args(*GLOBAL_ARGS).compile()
+
+
+def poster(source_path, out_path, duration, width, height):
+    """A representative frame (ffmpeg's thumbnail filter over frames a fifth of the way in)."""
+    at = max(0.0, min(duration * 0.2, duration - 1.0))
+    return (
+        ffmpeg.input(str(source_path), ss=f"{at:.3f}")
+        .video.filter("thumbnail", 25)
+        .filter("scale", width, height)
+        .output(str(out_path), vframes=1, **{"q:v": 3, "update": 1})
+        .global_args("-hide_banner", "-nostdin", "-loglevel", "error", "-y")
+        .compile()
+    )

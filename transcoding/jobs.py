@@ -1,0 +1,179 @@
+"""The transcoding job: a django-tasks task run by ``manage.py db_worker``.
+
+One job per asset at a time (claimed with a conditional UPDATE). Progress, the estimate of time
+left and a heartbeat are saved about once a second. Bad input fails at once with ffmpeg's reason;
+anything else (a killed ffmpeg, a storage error, a time-out) is retried with back-off up to
+GONGYU_TRANSCODE_MAX_ATTEMPTS. A worker killed mid-job leaves the asset 转码中 with a stale
+heartbeat: ``interrupted`` and retryable. Re-running a finished job does nothing.
+"""
+
+import logging
+import shutil
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_tasks import default_task_backend, task
+
+from .ladder import ladder_revision
+from .models import VideoAsset
+from .outputs import StorageSink, delete_tree
+from .pipeline import transcode
+from .probe import ProbeFailed, probe
+from .runner import FfmpegFailed
+
+logger = logging.getLogger("gongyu.transcoding")
+Status = VideoAsset.Status
+SAVE_EVERY_SECONDS = 1.0
+
+
+class BadInput(Exception):
+    """The source cannot be transcoded; retrying will not help."""
+
+
+def work_root():
+    root = Path(settings.VAR_DIR) / "transcode"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def hls_prefix(asset, revision):
+    return f"videos/hls/{asset.key}/{revision}/"
+
+
+@task()
+def transcode_video(asset_id, attempt=1):
+    return run_job(asset_id, attempt)
+
+
+def enqueue(asset, attempt=1, delay_seconds=0):
+    """Queue the job (after the surrounding transaction commits)."""
+    job = transcode_video
+    if delay_seconds and default_task_backend.supports_defer:
+        job = job.using(run_after=timezone.now() + timedelta(seconds=delay_seconds))
+    transaction.on_commit(lambda: job.enqueue(asset.pk, attempt))
+
+
+def retry(asset):
+    """The admin's 重试 button: start again from the original file."""
+    if not asset.retryable:
+        return False
+    VideoAsset.objects.filter(pk=asset.pk).update(
+        status=Status.PENDING, progress=0.0, eta_seconds=None, error="", attempts=0)
+    enqueue(asset)
+    return True
+
+
+def _claim(asset_id):
+    """Mark the asset 转码中 unless another worker is on it; True if this worker got it."""
+    stale = timezone.now() - timedelta(seconds=settings.GONGYU_TRANSCODE_STALE_SECONDS)
+    claimable = Q(status__in=[Status.PENDING, Status.FAILED]) | Q(status=Status.PROCESSING, heartbeat_at__lt=stale)
+    return VideoAsset.objects.filter(claimable, pk=asset_id).update(
+        status=Status.PROCESSING, progress=0.0, eta_seconds=None, error="", heartbeat_at=timezone.now(),
+        attempts=F("attempts") + 1,
+    ) == 1
+
+
+def _local_copy(field, folder):
+    """A local path for a stored file (the file itself with local storage; a download for S3)."""
+    try:
+        return Path(field.path)
+    except NotImplementedError:
+        target = folder / Path(field.name).name
+        with field.open("rb") as source, open(target, "wb") as out:
+            shutil.copyfileobj(source, out, 1024 * 1024)
+        return target
+
+
+def _already_done(asset):
+    return asset.status == Status.READY and asset.outputs.get("files") and asset.output_prefix
+
+
+def run_job(asset_id, attempt=1):
+    asset = VideoAsset.objects.filter(pk=asset_id).first()
+    if asset is None or _already_done(asset):
+        return "nothing to do"
+    if not _claim(asset_id):
+        return "taken"
+    asset.refresh_from_db()
+    work = work_root() / f"{asset.key}-{uuid.uuid4().hex[:8]}"
+    for leftover in work_root().glob(f"{asset.key}-*"):  # an interrupted earlier attempt
+        shutil.rmtree(leftover, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        manifest, prefix = _transcode(asset, work)
+    except BadInput as bad:
+        _fail(asset, str(bad))
+        return "failed"
+    except Exception as error:  # noqa: BLE001 - anything else may be transient: retry with back-off
+        logger.exception("transcoding %s failed (attempt %s)", asset.key, attempt)
+        reason = "转码超时" if isinstance(error, FfmpegFailed) and error.timed_out else f"{type(error).__name__}: {error}"
+        if attempt < settings.GONGYU_TRANSCODE_MAX_ATTEMPTS:
+            delay = 30 * 2 ** (attempt - 1)
+            VideoAsset.objects.filter(pk=asset.pk).update(
+                status=Status.PENDING, error=f"第 {attempt} 次转码没有成功({reason}),{delay} 秒后自动重试。")
+            enqueue(asset, attempt + 1, delay)
+            return "retrying"
+        _fail(asset, f"转码多次没有成功({reason})。原始视频已保存,可以点「重试」再试一次。")
+        return "failed"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    old = asset.output_prefix
+    VideoAsset.objects.filter(pk=asset.pk).update(
+        status=Status.READY, progress=1.0, eta_seconds=0.0, playable=True, error="", outputs=manifest,
+        output_prefix=prefix, transcoded_at=timezone.now(), heartbeat_at=timezone.now(),
+        duration_seconds=manifest["duration"],
+    )
+    if old and old != prefix:
+        delete_tree(old)
+    return "ready"
+
+
+def _fail(asset, message):
+    VideoAsset.objects.filter(pk=asset.pk).update(status=Status.FAILED, error=message, eta_seconds=None)
+
+
+def _transcode(asset, work):
+    source_dir = Path(tempfile.mkdtemp(dir=work))
+    source = _local_copy(asset.original, source_dir)
+    try:
+        facts = probe(source)
+    except ProbeFailed as failure:
+        raise BadInput("无法读取原始视频,文件可能已损坏。请重新上传。") from failure
+    if not facts.has_video or not facts.duration:
+        raise BadInput("原始视频没有可用的画面或时长。请重新上传。")
+    captions = _local_copy(asset.captions, source_dir) if asset.captions else None
+    captions_sum = asset.captions.name if asset.captions else ""
+    revision = ladder_revision(asset.checksum or asset.original.name, facts, captions_sum)
+    prefix = hls_prefix(asset, revision)
+    saved = {"at": 0.0, "playable": False}
+
+    def on_progress(progress):
+        now = time.monotonic()
+        became_playable = progress.playable and not saved["playable"]
+        if now - saved["at"] < SAVE_EVERY_SECONDS and not became_playable:
+            return
+        saved["at"] = now
+        fields = {"progress": round(progress.fraction, 4), "eta_seconds": progress.eta_seconds,
+                  "heartbeat_at": timezone.now()}
+        if became_playable:
+            saved["playable"] = True
+            fields.update(playable=True, output_prefix=prefix)
+        VideoAsset.objects.filter(pk=asset.pk).update(**fields)
+
+    try:
+        manifest = transcode(source, work / "ladder", facts, StorageSink(prefix), captions=captions,
+                             on_progress=on_progress)
+    except FfmpegFailed as failure:
+        if failure.timed_out or failure.killed or failure.returncode is None:
+            raise
+        raise BadInput(f"视频无法转码(ffmpeg:{failure.stderr.splitlines()[-1] if failure.stderr else failure})。"
+                       "请换一个导出格式后重新上传。") from failure
+    manifest["revision"] = revision
+    return manifest, prefix

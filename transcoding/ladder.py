@@ -1,0 +1,86 @@
+"""Which renditions to make of a source: pure functions over probe facts and settings.
+
+A rung is named by the short side of its picture (240p = 426x240 landscape or 240x426 portrait),
+so portrait phone videos get the same ladder as landscape ones. Rungs never upscale and never
+ask for more bits than the source itself has.
+"""
+
+import dataclasses
+import hashlib
+import json
+
+from django.conf import settings
+
+
+@dataclasses.dataclass(frozen=True)
+class Rung:
+    name: str
+    width: int
+    height: int
+    video_kbps: int
+    profile: str  # H.264 profile: "main" for small rungs (old phones), "high" above
+
+
+def _even(value):
+    return max(2, int(round(value / 2)) * 2)
+
+
+def _size_for_short_side(display_w, display_h, short):
+    if display_w >= display_h:
+        return _even(display_w * short / display_h), _even(short)
+    return _even(short), _even(display_h * short / display_w)
+
+
+def source_video_kbps(facts):
+    """The source's own video bitrate (kbps), or None when unknown."""
+    bits = facts.video_bit_rate or facts.bit_rate
+    if not bits:
+        return None
+    if not facts.video_bit_rate and facts.has_audio:
+        bits -= 128_000  # the container rate includes audio
+    return max(int(bits / 1000), 1)
+
+
+def plan_rungs(facts, ladder=None):
+    """The rungs for a source, lowest first."""
+    ladder = ladder or settings.GONGYU_VIDEO_LADDER
+    display_w, display_h = facts.display_size
+    short = min(display_w, display_h)
+    cap = source_video_kbps(facts)
+    chosen = [step for step in ladder if step["short_side"] <= short]
+    if not chosen:
+        # Smaller than the lowest rung: one rung at the source's own size.
+        lowest = ladder[0]
+        chosen = [dict(lowest, name=f"{_even(short) if short >= 2 else 2}p", short_side=short)]
+    rungs = []
+    for step in chosen:
+        width, height = _size_for_short_side(display_w, display_h, step["short_side"])
+        kbps = step["video_kbps"] if cap is None else min(step["video_kbps"], cap)
+        profile = "main" if step["short_side"] <= 360 else "high"
+        rungs.append(Rung(step["name"], width, height, kbps, profile))
+    return rungs
+
+
+def output_frame_rate(facts):
+    """A constant output rate: the source's (VFR phones included) up to the configured maximum."""
+    rate = facts.frame_rate or 25.0
+    if rate <= 0 or rate > 240:
+        rate = 25.0
+    return min(round(rate, 3), settings.GONGYU_VIDEO_MAX_FPS)
+
+
+def ladder_revision(checksum, facts, captions_checksum=""):
+    """A short id for one source + settings; outputs live under it, so a re-run is idempotent and
+    a changed ladder never mixes with an old one."""
+    recipe = {
+        "source": checksum,
+        "captions": captions_checksum,
+        "ladder": settings.GONGYU_VIDEO_LADDER,
+        "audio_kbps": settings.GONGYU_AUDIO_KBPS,
+        "segment": settings.GONGYU_HLS_SEGMENT_SECONDS,
+        "preset": settings.GONGYU_X264_PRESET,
+        "fps": settings.GONGYU_VIDEO_MAX_FPS,
+        "rotation": facts.rotation,
+        "version": 1,
+    }
+    return hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
