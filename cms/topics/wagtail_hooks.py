@@ -1,6 +1,7 @@
 from wagtail.admin.ui.tables import BooleanColumn
+from wagtail.coreutils import multigetattr
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
 from .models import ResearchTopic, School, TopicClaim
 
@@ -16,6 +17,30 @@ class ResearchTopicViewSet(SnippetViewSet):
     list_per_page = 50
 
 
+def spreadsheet_safe(value):
+    """A cell a spreadsheet must not run as a formula (CSV injection): quote a leading = + - @."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class TopicClaimIndexView(IndexView):
+    custom_value_preprocess = {
+        **IndexView.custom_value_preprocess,
+        str: {IndexView.FORMAT_CSV: spreadsheet_safe},
+    }
+
+    def to_row_dict(self, item):
+        # A claim without a report exports an empty cell rather than failing on None.title.
+        return {field: self.export_value(item, field) for field in self.list_export}
+
+    @staticmethod
+    def export_value(item, field):
+        try:
+            return multigetattr(item, field)
+        except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+            return ""
+
+
 class TopicClaimViewSet(SnippetViewSet):
     model = TopicClaim
     icon = "tick-inverse"
@@ -23,6 +48,16 @@ class TopicClaimViewSet(SnippetViewSet):
     list_display = ["topic", "school", "status", "claimed_on", "concluded_on"]
     list_filter = ["status", "topic", "school"]
     list_per_page = 50
+    # 导出 CSV / XLSX from the listing (editors see every claim).
+    index_view_class = TopicClaimIndexView
+    list_export = ["topic.code", "topic.title", "school.code", "school.name", "get_status_display",
+                   "claimed_on", "started_on", "concluded_on", "report.title"]
+    export_headings = {
+        "topic.code": "课题编码", "topic.title": "课题名称", "school.code": "学校编码", "school.name": "学校名称",
+        "get_status_display": "状态", "claimed_on": "认领日期", "started_on": "开题日期",
+        "concluded_on": "结题日期", "report.title": "结题报告",
+    }
+    export_filename = "topic-claims"
 
 
 class SchoolViewSet(SnippetViewSet):
