@@ -40,7 +40,7 @@ def _video_options(rungs, fps):
     for index, rung in enumerate(rungs):
         options[f"profile:v:{index}"] = rung.profile
         options[f"maxrate:v:{index}"] = f"{rung.video_kbps}k"
-        options[f"bufsize:v:{index}"] = f"{rung.video_kbps * 2}k"
+        options[f"bufsize:v:{index}"] = f"{rung.video_kbps}k"
     return options
 
 

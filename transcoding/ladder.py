@@ -12,6 +12,9 @@ import json
 from django.conf import settings
 
 
+SOURCE_BITRATE_SHARE = 0.8
+
+
 @dataclasses.dataclass(frozen=True)
 class Rung:
     name: str
@@ -47,6 +50,10 @@ def plan_rungs(facts, ladder=None):
     display_w, display_h = facts.display_size
     short = min(display_w, display_h)
     cap = source_video_kbps(facts)
+    if cap is not None:
+        # Leave room for the segment container's overhead and the encoder's buffer, so that a
+        # rung never ends up bigger than the source it came from (slide lectures are often tiny).
+        cap = max(int(cap * SOURCE_BITRATE_SHARE), 32)
     chosen = [step for step in ladder if step["short_side"] <= short]
     if not chosen:
         # Smaller than the lowest rung: one rung at the source's own size.

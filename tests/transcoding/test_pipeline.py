@@ -1,0 +1,185 @@
+"""The ladder on real generated sources with real ffmpeg: which rungs, their shape, their playlists."""
+
+import json
+import subprocess
+
+import pytest
+
+from tests.transcoding.media import rotate_mp4, video
+from transcoding.ladder import plan_rungs
+from transcoding.outputs import FolderSink
+from transcoding.pipeline import transcode
+from transcoding.playlists import media_segments
+from transcoding.validation import validate_video
+
+
+def ffprobe_stream(path, kind="v"):
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", f"{kind}:0", "-show_streams", "-of", "json",
+                          str(path)], capture_output=True, text=True, check=True).stdout
+    streams = json.loads(out)["streams"]
+    return streams[0] if streams else None
+
+
+def make_ladder(tmp_path, source, captions=None):
+    facts = validate_video(source)
+    final = tmp_path / "final"
+    progress = []
+    manifest = transcode(source, tmp_path / "work", facts, FolderSink(final), captions=captions,
+                         on_progress=progress.append)
+    return manifest, final, progress
+
+
+def master_variants(final):
+    lines = (final / "master.m3u8").read_text().splitlines()
+    return [(lines[i], lines[i + 1]) for i, line in enumerate(lines) if line.startswith("#EXT-X-STREAM-INF")]
+
+
+@pytest.fixture(scope="module")
+def hd_ladder(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hd")
+    source = video(tmp / "lesson.mp4", seconds=9, size="1280x720", rate=30)
+    return make_ladder(tmp, source)
+
+
+def test_a_720p_source_gets_every_rung_up_to_720p_lowest_first(hd_ladder):
+    manifest, final, _ = hd_ladder
+    assert [(r["name"], r["width"], r["height"]) for r in manifest["rungs"]] == [
+        ("240p", 426, 240), ("360p", 640, 360), ("540p", 960, 540), ("720p", 1280, 720)]
+    variants = master_variants(final)
+    assert [uri for _, uri in variants] == ["240p/index.m3u8", "360p/index.m3u8", "540p/index.m3u8",
+                                            "720p/index.m3u8", "audio/index.m3u8"]
+
+
+def test_every_rung_is_8_bit_h264_with_main_or_high_profile(hd_ladder):
+    _, final, _ = hd_ladder
+    for name in ("240p", "360p", "540p", "720p"):
+        stream = ffprobe_stream(final / name / "seg_00000.ts")
+        assert stream["codec_name"] == "h264" and stream["pix_fmt"] == "yuv420p"
+        assert stream["profile"] in {"Main", "High"}
+
+
+def test_segments_line_up_across_rungs_so_players_switch_cleanly(hd_ladder):
+    _, final, _ = hd_ladder
+    durations = {name: [round(d, 2) for d, _ in media_segments(final / name / "index.m3u8")]
+                 for name in ("240p", "360p", "540p", "720p")}
+    assert durations["240p"] == durations["360p"] == durations["540p"] == durations["720p"]
+    assert durations["240p"][:2] == [4.0, 4.0]
+    playlist = (final / "720p" / "index.m3u8").read_text()
+    assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist and "#EXT-X-ENDLIST" in playlist
+    # each segment starts on a keyframe
+    for segment in ("seg_00000.ts", "seg_00001.ts", "seg_00002.ts"):
+        out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_frames", "-read_intervals",
+                              "%+#1", "-show_entries", "frame=key_frame,pict_type", "-of", "csv",
+                              str(final / "540p" / segment)], capture_output=True, text=True, check=True).stdout
+        assert out.splitlines()[0].startswith("frame,1"), (segment, out)
+
+
+def test_master_playlist_declares_bandwidth_resolution_codecs_and_the_audio_rendition(hd_ladder):
+    manifest, final, _ = hd_ladder
+    master = (final / "master.m3u8").read_text()
+    assert '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="听教育(仅声音)"' in master
+    assert 'URI="audio/index.m3u8"' in master
+    variants = master_variants(final)
+    for (tag, uri), rung in zip(variants, manifest["rungs"]):
+        assert f"RESOLUTION={rung['width']}x{rung['height']}" in tag
+        assert 'CODECS="avc1.' in tag and 'mp4a.40.2"' in tag and 'AUDIO="aud"' in tag
+        bandwidth = int(tag.split("BANDWIDTH=")[1].split(",")[0])
+        # the declared peak covers what the rung's segments really need
+        assert bandwidth >= rung["peak_bps"] + manifest["audio"]["peak_bps"]
+    audio_tag, _ = variants[-1]
+    assert 'CODECS="mp4a.40.2"' in audio_tag and "RESOLUTION" not in audio_tag
+    assert ffprobe_stream(final / "audio" / "seg_00000.ts", "a")["codec_name"] == "aac"
+    bandwidths = [int(tag.split("BANDWIDTH=")[1].split(",")[0]) for tag, _ in variants[:-1]]
+    assert bandwidths == sorted(bandwidths)
+
+
+def test_a_poster_and_the_progress_reports(hd_ladder):
+    manifest, final, progress = hd_ladder
+    poster = final / "poster.jpg"
+    assert poster.read_bytes()[:3] == b"\xff\xd8\xff"
+    stream = ffprobe_stream(poster)
+    assert (stream["width"], stream["height"]) == (1280, 720)
+    fractions = [p.fraction for p in progress]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert progress[-1].playable
+    assert manifest["bytes"] == sum(r["bytes"] for r in manifest["rungs"]) + manifest["audio"]["bytes"]
+
+
+def test_a_smaller_source_is_never_upscaled(tmp_path):
+    manifest, final, _ = make_ladder(tmp_path, video(tmp_path / "s.mp4", seconds=2, size="854x480"))
+    assert [r["name"] for r in manifest["rungs"]] == ["240p", "360p"]
+    assert not (final / "540p").exists()
+
+
+def test_a_tiny_source_gets_one_rung_at_its_own_size(tmp_path):
+    manifest, final, _ = make_ladder(tmp_path, video(tmp_path / "s.mp4", seconds=1, size="320x180"))
+    assert [(r["width"], r["height"]) for r in manifest["rungs"]] == [(320, 180)]
+
+
+def test_portrait_phone_video_with_rotation_metadata_is_laddered_by_its_short_side(tmp_path):
+    # stored landscape 1280x720 with a 90° display matrix, as phones record portrait video
+    source = rotate_mp4(video(tmp_path / "phone.mp4", seconds=2, size="1280x720"), 90)
+    manifest, final, _ = make_ladder(tmp_path, source)
+    assert [(r["name"], r["width"], r["height"]) for r in manifest["rungs"]] == [
+        ("240p", 240, 426), ("360p", 360, 640), ("540p", 540, 960), ("720p", 720, 1280)]
+    stream = ffprobe_stream(final / "360p" / "seg_00000.ts")
+    assert (stream["width"], stream["height"]) == (360, 640)
+
+
+def test_no_audio_track_means_no_audio_rendition(tmp_path):
+    manifest, final, _ = make_ladder(tmp_path, video(tmp_path / "mute.mp4", seconds=2, size="640x360", audio=False))
+    assert manifest["audio"] is None and manifest["has_audio"] is False
+    master = (final / "master.m3u8").read_text()
+    assert "TYPE=AUDIO" not in master and "mp4a" not in master
+    assert not (final / "audio").exists()
+
+
+def test_ten_bit_hevc_becomes_8_bit_h264(tmp_path):
+    source = video(tmp_path / "hevc.mp4", seconds=2, size="640x360", codec="libx265", pix_fmt="yuv420p10le",
+                   container_args=["-tag:v", "hvc1"])
+    _, final, _ = make_ladder(tmp_path, source)
+    stream = ffprobe_stream(final / "360p" / "seg_00000.ts")
+    assert stream["codec_name"] == "h264" and stream["pix_fmt"] == "yuv420p"
+
+
+def test_variable_frame_rate_becomes_constant(tmp_path):
+    source = tmp_path / "vfr.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=3",
+                    "-vf", "setpts='if(lt(N,30),N/30/TB,(30+(N-30)*2)/30/TB)'", "-fps_mode", "vfr",
+                    "-c:v", "libx264", "-preset", "ultrafast", str(source)], check=True)
+    manifest, final, _ = make_ladder(tmp_path, source)
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                          "frame=pts_time", "-of", "csv=p=0", str(final / "240p" / "seg_00000.ts")],
+                         capture_output=True, text=True, check=True).stdout
+    times = [float(t.strip(",")) for t in out.split() if t.strip(",")]
+    gaps = {round(b - a, 3) for a, b in zip(times, times[1:])}
+    assert len(gaps) == 1, gaps
+
+
+def test_odd_dimensions_give_even_rungs(tmp_path):
+    manifest, _, _ = make_ladder(tmp_path, video(tmp_path / "odd.mp4", seconds=1, size="641x363"))
+    assert all(r["width"] % 2 == 0 and r["height"] % 2 == 0 for r in manifest["rungs"])
+
+
+def test_no_rung_asks_for_more_bits_than_the_source_has(tmp_path):
+    source = tmp_path / "lowrate.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=10",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "400k", "-maxrate", "400k", "-bufsize", "800k",
+                    str(source)], check=True)
+    facts = validate_video(source)
+    rungs = plan_rungs(facts)
+    assert max(r.video_kbps for r in rungs) <= facts.video_bit_rate / 1000
+    manifest, _, _ = make_ladder(tmp_path, source)
+    # a slide-lecture style source at ~400 kbps: no rung is bigger than the source itself
+    assert all(r["average_bps"] <= facts.video_bit_rate for r in manifest["rungs"])
+
+
+def test_captions_are_copied_and_referenced(tmp_path):
+    vtt = tmp_path / "zh.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\n家长好,欢迎来到共育课堂\n", encoding="utf-8")
+    manifest, final, _ = make_ladder(tmp_path, video(tmp_path / "c.mp4", seconds=2, size="640x360"), captions=vtt)
+    assert manifest["captions"] == "captions.vtt"
+    assert "欢迎来到共育课堂" in (final / "captions.vtt").read_text(encoding="utf-8")
+    master = (final / "master.m3u8").read_text()
+    assert 'TYPE=SUBTITLES' in master and 'URI="captions/index.m3u8"' in master and 'SUBTITLES="subs"' in master
+    assert "../captions.vtt" in (final / "captions" / "index.m3u8").read_text()
