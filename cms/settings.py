@@ -200,8 +200,11 @@ ELASTICSEARCH_URL = env("GONGYU_ELASTICSEARCH_URL", "http://127.0.0.1:9200")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # The built parent site (static files) and where it is served.
-SITE_OUTPUT_DIR = Path(env("GONGYU_SITE_DIR", str(VAR_DIR / "site"))).resolve()
+# absolute(), not resolve(): the site folder is a symlink to the live release (cms.publishing).
+SITE_OUTPUT_DIR = Path(env("GONGYU_SITE_DIR", str(VAR_DIR / "site"))).absolute()
 PARENT_SITE_URL = env("GONGYU_PARENT_SITE_URL", "http://localhost:8001/")
+# Publishing in the admin queues a site publish (cms.publishing); off in tests unless a test turns it on.
+SITE_AUTO_PUBLISH = env_bool("GONGYU_SITE_AUTO_PUBLISH", not env_bool("GONGYU_TESTING", False))
 
 WAGTAIL_SITE_NAME = "共育 · 家长课程超市"
 WAGTAILADMIN_BASE_URL = env("GONGYU_BASE_URL", "http://localhost:8000")

@@ -1,3 +1,4 @@
+"""The static parent site: export, build, publish, deploy (issue 6). Public surface: ``cms.publishing.api``."""
 from django.apps import AppConfig
 
 
@@ -5,3 +6,8 @@ class PublishingConfig(AppConfig):
     name = "cms.publishing"
     label = "publishing"
     verbose_name = "家长网站发布"
+
+    def ready(self):
+        from .queue import connect_signals
+
+        connect_signals()

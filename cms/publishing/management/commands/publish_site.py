@@ -1,0 +1,45 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from cms.publishing.api import PublishError, deploy_s3, publish
+
+
+class Command(BaseCommand):
+    help = "发布家长网站:只重新生成有变化的页面和搜索分片,完成后一次性切换上线。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--out", type=Path, help="输出目录(默认 GONGYU_SITE_DIR,即 var/site)")
+        parser.add_argument("--full", action="store_true", help="全部重新生成")
+        parser.add_argument("--s3-bucket", help="同时部署到这个 S3 存储桶(只上传有变化的文件)")
+        parser.add_argument("--s3-prefix", default="", help="存储桶内的路径前缀")
+        parser.add_argument("--s3-endpoint-url", help="S3 兼容服务的地址(MinIO、OSS、COS…)")
+
+    def handle(self, *args, out=None, full=False, s3_bucket=None, s3_prefix="", s3_endpoint_url=None, **options):
+        bar = None
+
+        def progress(total=None, advance=0):
+            nonlocal bar
+            if total is not None:
+                bar = tqdm(total=total, desc="生成页面", unit="页", disable=options["verbosity"] == 0 or not total)
+            elif bar is not None:
+                bar.update(advance)
+
+        try:
+            result = publish(out, full=full, progress=progress)
+        except PublishError as error:
+            raise CommandError(str(error)) from error
+        finally:
+            if bar is not None:
+                bar.close()
+        if options["verbosity"]:
+            self.stdout.write(self.style.SUCCESS(
+                f"家长网站已发布到 {result.out}:更新 {len(result.written)} 个文件,删除 {len(result.removed)} 个,"
+                f"重建搜索分片 {len(result.shards_indexed)} 个,用时 {result.timings.get('total', 0):.1f} 秒。"))
+        if s3_bucket:
+            report = deploy_s3(result.out, bucket=s3_bucket, prefix=s3_prefix, endpoint_url=s3_endpoint_url)
+            if options["verbosity"]:
+                self.stdout.write(self.style.SUCCESS(
+                    f"已部署到 s3://{s3_bucket}/{s3_prefix}:上传 {len(report.uploaded)} 个,删除 {len(report.deleted)} 个,"
+                    f"未变 {report.unchanged} 个。"))

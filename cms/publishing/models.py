@@ -1,0 +1,46 @@
+"""Publishing state: what each site target holds (file fingerprints and what they link to) and
+the coalescing flag for queued publishes. Catalogue models are never touched."""
+
+from django.db import models
+
+
+class PublishedFile(models.Model):
+    target = models.CharField("发布位置", max_length=500, db_index=True)
+    path = models.CharField("文件", max_length=500)
+    fingerprint = models.CharField("内容指纹", max_length=40)
+    page_id = models.IntegerField("页面", null=True, blank=True, db_index=True)
+    shard = models.IntegerField("搜索分片", null=True, blank=True)
+    links = models.JSONField("引用", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "已发布文件"
+        verbose_name_plural = "已发布文件"
+        constraints = [models.UniqueConstraint(fields=["target", "path"], name="published_file_unique")]
+
+
+class SiteTarget(models.Model):
+    target = models.CharField("发布位置", max_length=500, unique=True)
+    release = models.CharField("当前版本目录", max_length=500, blank=True)
+    theme = models.CharField("外观版本", max_length=40, blank=True)
+    shards = models.PositiveIntegerField("搜索分片数", default=1)
+    vocabulary = models.CharField("搜索词表版本", max_length=40, blank=True)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "网站发布位置"
+        verbose_name_plural = "网站发布位置"
+
+
+class PublishQueue(models.Model):
+    """One row: ``pending`` is set when a publish is queued and cleared when a worker starts it,
+    so a burst of publishes in the admin queues one build (plus at most one follow-up)."""
+
+    pending = models.BooleanField(default=False)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "发布队列"
+        verbose_name_plural = "发布队列"

@@ -1,0 +1,182 @@
+"""publish(): the live public catalogue → the static parent site, incrementally and atomically.
+
+1. Load the public site model (``sitemodel``) and plan every output with its inputs (``pages``).
+2. A file is re-rendered only if its fingerprint (theme + inputs + what it links to) changed.
+3. Changed files go into a new release (hard-linked copy of the live one); files of pages that
+   are no longer public are removed; only the Pagefind shards holding changed pages are
+   re-indexed; videos of live pages are copied, others pruned.
+4. The release goes live with one symlink swap; then the state is saved. Any error before the
+   swap discards the new release and leaves the live site as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import Page
+
+from . import release as releases
+from .models import PublishedFile, SiteTarget
+from .pages import Renderer, fingerprint, plan
+from .searchindex import index_shards, shard_count, write_site_json
+from .shell import build_shell
+from .sitemodel import SiteModel
+from .videos import prune_videos, site_video, video_states
+from .vocabulary import Vocabulary
+
+log = logging.getLogger("gongyu.publishing")
+SEARCHABLE = ("course", "lesson", "micro", "studio")
+
+
+@dataclasses.dataclass
+class PublishResult:
+    out: Path
+    release: Path
+    full: bool
+    outputs: int = 0
+    written: list = dataclasses.field(default_factory=list)
+    removed: list = dataclasses.field(default_factory=list)
+    shards_indexed: list = dataclasses.field(default_factory=list)
+    timings: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def changed(self):
+        return bool(self.written or self.removed)
+
+
+def _noop(*args, **kwargs):
+    pass
+
+
+def publish(out=None, *, full=False, progress=None, base_url=None) -> PublishResult:
+    out = Path(out or settings.SITE_OUTPUT_DIR).absolute()
+    progress = progress or _noop
+    with releases.publish_lock(out):
+        return _publish(out, full, progress, base_url or settings.PARENT_SITE_URL)
+
+
+def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
+    started = time.monotonic()
+    timings = {}
+    target = str(out)
+    state, _ = SiteTarget.objects.get_or_create(target=target)
+    live = releases.current_release(out)
+    shell = build_shell(releases.releases_dir(out) / ".cache")
+    timings["shell"] = time.monotonic() - started
+
+    model = SiteModel()
+    vocabulary = Vocabulary()
+    searchable = sum(1 for n in model.nodes.values() if n.kind in SEARCHABLE)
+    shards = shard_count(searchable)
+    salt = [shell.digest, vocabulary.digest, base_url]
+    full = bool(full or live is None or state.theme != fingerprint(salt) or state.shards != shards)
+    known = {} if full else {f.path: f for f in PublishedFile.objects.filter(target=target)}
+    outputs = plan(model, shards)
+    timings["plan"] = time.monotonic() - started
+
+    linked_videos = {v for f in known.values() for v in f.links.get("videos", [])}
+    vstates = video_states(linked_videos)
+
+    def link_state(links):
+        if not links:
+            return None
+        return {"pages": [model.get(pk).card() if model.get(pk) else None for pk in links.get("pages", [])],
+                "videos": [vstates.get(pk) for pk in links.get("videos", [])]}
+
+    todo = []
+    for output in outputs:
+        record = known.get(output.path)
+        fp = fingerprint([salt, output.inputs, link_state(record.links if record else None)])
+        if record is None or record.fingerprint != fp:
+            todo.append(output)
+    result = PublishResult(out=out, release=out, full=full, outputs=len(outputs))
+    result.timings = timings
+    planned = {o.path for o in outputs}
+    stale = [path for path in known if path not in planned]
+    if not todo and not stale and live is not None:
+        timings["total"] = time.monotonic() - started
+        result.release = live
+        return result
+
+    release = releases.new_release(out, None if full else live)
+    records = {}
+    try:
+        if full:
+            for rel in shell.asset_files():
+                dest = release / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes((shell.directory / "site" / rel).read_bytes())
+        renderer = Renderer(shell, vocabulary, base_url)
+        page_ids = [o.page_id for o in todo if o.page_id and o.kind != "qr"]
+        pages = {}
+        for start in range(0, len(page_ids), 500):
+            for page in Page.objects.filter(pk__in=page_ids[start:start + 500]).specific():
+                pages[page.pk] = page
+        live_cards = {pk: node.card() for pk, node in model.nodes.items()}
+        progress(total=len(todo))
+        for output in todo:
+            page = pages.get(output.page_id) if output.kind != "qr" else None
+            links, assets = Renderer.body_links(output.kind, page)
+            videos = {pk: site_video(asset, release) for pk, asset in assets.items()}
+            links["video_dirs"] = sorted(v["dir"] for v in videos.values() if v)
+            vstates.update(video_states([pk for pk in links["videos"] if pk not in vstates]))
+            data = renderer.render(output, page, videos, live_cards)
+            releases.write_file(release, output.path, data)
+            stored_links = links if output.kind != "qr" else {}
+            records[output.path] = (output, fingerprint([salt, output.inputs, link_state(stored_links or None)]), stored_links)
+            result.written.append(output.path)
+            progress(advance=1)
+        timings["render"] = time.monotonic() - started
+        for path in stale:
+            releases.remove_file(release, path)
+            result.removed.append(path)
+
+        changed_shards = set(range(shards)) if full else (
+            {o.shard for o in todo if o.shard is not None}
+            | {known[p].shard for p in stale if known[p].shard is not None})
+        shard_files = {s: sorted(o.path for o in outputs if o.shard == s) for s in changed_shards}
+        index_shards(release, shard_files)
+        result.shards_indexed = sorted(changed_shards)
+        if full or changed_shards:
+            texts = [n.title + " " + n.summary[:200] for n in model.nodes.values() if n.kind in SEARCHABLE]
+            texts += [p.title for p in model.problems.values()]
+            write_site_json(release, shards, vocabulary.browser_vocabulary(texts))
+        timings["search"] = time.monotonic() - started
+
+        keep_videos = set()
+        for path in planned:
+            if path in records:
+                keep_videos.update(records[path][2].get("video_dirs", []))
+            elif path in known:
+                keep_videos.update(known[path].links.get("video_dirs", []))
+        prune_videos(release, keep_videos)
+        releases.go_live(out, release)
+    except BaseException:
+        releases.discard(release)
+        raise
+    result.release = release
+    with transaction.atomic():
+        if full:
+            PublishedFile.objects.filter(target=target).delete()
+        else:
+            PublishedFile.objects.filter(target=target, path__in=stale + list(records)).delete()
+        PublishedFile.objects.bulk_create([
+            PublishedFile(target=target, path=path, fingerprint=fp, page_id=o.page_id, shard=o.shard, links=links)
+            for path, (o, fp, links) in records.items()
+        ], batch_size=500)
+        state.release = str(release)
+        state.theme = fingerprint(salt)
+        state.shards = shards
+        state.vocabulary = vocabulary.digest
+        state.published_at = timezone.now()
+        state.save()
+    releases.prune_releases(out)
+    timings["total"] = time.monotonic() - started
+    log.info("家长网站已发布:%s 个文件更新,%s 个删除,用时 %.1f 秒", len(result.written), len(result.removed), timings["total"])
+    return result

@@ -1,0 +1,88 @@
+"""Pagefind (extended build: Chinese segmentation) over the published pages, in shards.
+
+Pagefind re-indexes everything it is given and its memory grows with the site, so the site is
+split into shards (a page's shard is stable, from its id); a publish re-indexes only the shards
+whose pages changed, and the browser merges the shards at search time (``mergeIndex``).
+``pagefind/site.json`` lists the shards and carries the query vocabulary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+PAGES_PER_SHARD = 1200
+# Pagefind's own UIs are not used (the site has its own search page, site/…/search.js).
+UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+          "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
+
+
+class SearchIndexError(Exception):
+    pass
+
+
+def shard_count(searchable_pages: int) -> int:
+    return max(1, -(-searchable_pages // PAGES_PER_SHARD))
+
+
+def shard_dir(root: Path, shard: int) -> Path:
+    return root / "pagefind" / f"s{shard}"
+
+
+def _executable() -> str:
+    from pagefind_bin_extended import get_executable
+
+    return str(get_executable())
+
+
+def _index_one(root: Path, shard: int, files: list[str]):
+    out = shard_dir(root, shard)
+    work = root.parent / f".{root.name}.pagefind-{shard}"
+    tmp_out = out.with_name(out.name + ".tmp")
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(tmp_out, ignore_errors=True)
+    try:
+        # The shard's pages, hard-linked into a folder of their own (same paths, so same URLs).
+        for rel in files:
+            target = work / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(root / rel, target)
+        if not files:
+            (work / "index.html").parent.mkdir(parents=True, exist_ok=True)
+            (work / "index.html").write_text('<html lang="zh"><body data-pagefind-body></body></html>')
+        result = subprocess.run(
+            [_executable(), "--site", str(work), "--output-path", str(tmp_out), "--force-language", "zh", "--quiet"],
+            capture_output=True, text=True,
+        )
+        if result.returncode != 0:
+            raise SearchIndexError(f"搜索索引(Pagefind)生成失败:{result.stderr[-1000:] or result.stdout[-1000:]}")
+        for name in UNUSED:
+            path = tmp_out / name
+            if path.exists():
+                path.unlink()
+        shutil.rmtree(out, ignore_errors=True)
+        tmp_out.rename(out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(tmp_out, ignore_errors=True)
+
+
+def index_shards(root: Path, shards: dict[int, list[str]]):
+    """(Re)build the given shards: {shard: [page file paths relative to root]}."""
+    for shard, files in sorted(shards.items()):
+        _index_one(root, shard, files)
+
+
+def write_site_json(root: Path, shard_total: int, vocabulary: dict):
+    data = {"shards": [f"/pagefind/s{i}/" for i in range(shard_total)], "vocabulary": vocabulary}
+    path = root / "pagefind" / "site.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    tmp.replace(path)
+    for extra in (root / "pagefind").glob("s*"):
+        if extra.is_dir() and extra.name[1:].isdigit() and int(extra.name[1:]) >= shard_total:
+            shutil.rmtree(extra)

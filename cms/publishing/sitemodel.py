@@ -1,0 +1,163 @@
+"""What the public may see: every live, public, unexpired page whose ancestors are live too,
+with the few fields listings need, loaded in a handful of queries (no StreamField bodies).
+
+Everything the static site shows besides a page's own body comes from this model, so it is also
+what a page's fingerprint is made of (see ``pages.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from functools import cached_property
+
+from django.db.models import Q
+from django.utils import timezone
+from wagtail.models import Page
+
+from cms.catalogue.models import (
+    CoursePage, LessonPage, MicroLessonPage, StudioIndexPage, StudioPage, SupermarketPage,
+)
+from cms.taxonomy.models import Problem, Stage, Theme
+from cms.topics.models import TopicBankPage
+
+KINDS = {
+    SupermarketPage: "home",
+    StudioIndexPage: "studios",
+    StudioPage: "studio",
+    CoursePage: "course",
+    LessonPage: "lesson",
+    MicroLessonPage: "micro",
+    TopicBankPage: "topics",
+}
+
+
+@dataclasses.dataclass
+class Node:
+    id: int
+    kind: str
+    tree_path: str
+    url: str
+    title: str
+    description: str
+    version: str
+    parent_id: int | None
+    summary: str = ""
+    stages: tuple = ()
+    themes: tuple = ()
+    problems: tuple = ()
+    children: list = dataclasses.field(default_factory=list)
+    published_at: str = ""
+
+    def card(self):
+        """What a listing shows of this page (and so what the listing's fingerprint depends on)."""
+        return {"id": self.id, "kind": self.kind, "url": self.url, "title": self.title, "summary": self.summary}
+
+
+class SiteModel:
+    def __init__(self, home=None):
+        self.home = home or SupermarketPage.objects.first()
+        self.nodes: dict[int, Node] = {}
+        if self.home is not None:
+            self._load()
+
+    def _load(self):
+        now = timezone.now()
+        from django.contrib.contenttypes.models import ContentType
+
+        kind_by_ct = {ContentType.objects.get_for_model(m).id: k for m, k in KINDS.items()}
+        rows = (
+            Page.objects.live().public().filter(path__startswith=self.home.path)
+            .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
+            .order_by("path")
+            .values("id", "path", "depth", "url_path", "title", "seo_title", "search_description",
+                    "content_type_id", "live_revision_id", "last_published_at")
+        )
+        by_path = {}
+        prefix = self.home.url_path[:-1]
+        for row in rows:
+            kind = kind_by_ct.get(row["content_type_id"])
+            parent_path = row["path"][: -Page.steplen]
+            parent = by_path.get(parent_path)
+            if kind is None or (row["id"] != self.home.id and parent is None):
+                continue  # unknown type, or an ancestor is not public: the whole branch stays out
+            node = Node(
+                id=row["id"], kind=kind, tree_path=row["path"],
+                url=row["url_path"][len(prefix):] or "/",
+                title=row["title"], description=row["search_description"] or "",
+                version=f"{row['live_revision_id']}:{row['last_published_at'] and row['last_published_at'].isoformat()}",
+                parent_id=parent.id if parent else None,
+                published_at=row["last_published_at"].isoformat() if row["last_published_at"] else "",
+            )
+            by_path[row["path"]] = node
+            self.nodes[node.id] = node
+            if parent:
+                parent.children.append(node.id)
+        self._load_fields()
+
+    def _load_fields(self):
+        ids = self.nodes.keys()
+        for model, field in ((CoursePage, "summary"), (MicroLessonPage, "summary"), (LessonPage, "summary"),
+                             (StudioPage, "introduction")):
+            for pk, text in model.objects.filter(pk__in=ids).values_list("pk", field):
+                self.nodes[pk].summary = text or ""
+        self.stages = {s.id: s for s in Stage.objects.all()}
+        self.themes = {t.id: t for t in Theme.objects.all()}
+        self.problems = {p.id: p for p in Problem.objects.all()}
+        for model in (CoursePage, MicroLessonPage):
+            for attr in ("stages", "themes", "problems"):
+                through = getattr(model, attr).through
+                source = f"{model._meta.model_name}_id"
+                target = {"stages": "stage_id", "themes": "theme_id", "problems": "problem_id"}[attr]
+                pairs = defaultdict(list)
+                for pk, other in through.objects.filter(**{f"{source}__in": ids}).values_list(source, target):
+                    pairs[pk].append(other)
+                for pk, others in pairs.items():
+                    setattr(self.nodes[pk], attr, tuple(sorted(others)))
+
+    # -- queries used by the page renderers -------------------------------------------------
+    def of_kind(self, kind):
+        return [n for n in self.nodes.values() if n.kind == kind]
+
+    def get(self, pk):
+        return self.nodes.get(pk)
+
+    def children(self, node, kind=None):
+        return [self.nodes[c] for c in node.children if kind is None or self.nodes[c].kind == kind]
+
+    def ancestors(self, node):
+        chain = []
+        while node.parent_id is not None:
+            node = self.nodes[node.parent_id]
+            chain.append(node)
+        return list(reversed(chain))
+
+    @cached_property
+    def shelved(self):
+        return [n for n in self.nodes.values() if n.kind in ("course", "micro")]
+
+    @cached_property
+    def by_taxon(self):
+        """{("stage"|"theme"|"problem", id): [shelved nodes]} in tree order."""
+        index = defaultdict(list)
+        for node in sorted(self.shelved, key=lambda n: n.tree_path):
+            for attr, name in (("stages", "stage"), ("themes", "theme"), ("problems", "problem")):
+                for taxon_id in getattr(node, attr):
+                    index[(name, taxon_id)].append(node)
+        return index
+
+    def related(self, node, limit=6):
+        """Shelved pages sharing a problem with ``node`` (most shared problems first)."""
+        problems = set(node.problems)
+        if not problems:
+            return []
+        scores = defaultdict(int)
+        for problem_id in problems:
+            for other in self.by_taxon.get(("problem", problem_id), ()):
+                if other.id != node.id:
+                    scores[other.id] += 1
+        ranked = sorted(scores, key=lambda pk: (-scores[pk], self.nodes[pk].tree_path))
+        return [self.nodes[pk] for pk in ranked[:limit]]
+
+    def newest(self, kind, limit=6):
+        return sorted(self.of_kind(kind), key=lambda n: (n.published_at, n.id), reverse=True)[:limit]

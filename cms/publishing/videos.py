@@ -1,0 +1,60 @@
+"""Videos on the static site: only those used by live public pages are copied into
+``<site>/v/<key>/<revision>/`` (from the video pipeline's outputs, local or S3 storage)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+
+def video_states(ids):
+    """{asset id: a value that changes whenever the asset's playable outputs change}."""
+    from transcoding.api import VideoAsset
+
+    return {row["id"]: {k: str(v) for k, v in row.items()}
+            for row in VideoAsset.objects.filter(pk__in=ids).values()}
+
+
+def _playback_api():
+    try:
+        from transcoding.api import copy_outputs, playback
+    except ImportError:  # the video pipeline is not there yet: pages say the video is coming
+        return None, None
+    return playback, copy_outputs
+
+
+def site_video(asset, root: Path, copy=True):
+    """Copy the asset's outputs into the site and return what the player needs, or None."""
+    playback, copy_outputs = _playback_api()
+    if playback is None or asset is None:
+        return None
+    info = playback(asset)
+    if info is None:
+        return None
+    revision = info.root.strip("/").rsplit("/", 1)[-1]
+    rel = f"v/{asset.key}/{revision}/"
+    if copy:
+        dest = root / rel
+        if not (dest / info.master).exists():
+            copy_outputs(asset, dest)
+    url = "/" + rel
+    return {
+        "key": asset.key, "dir": rel, "master": url + info.master,
+        "audio": url + info.audio if info.audio else None,
+        "poster": url + info.poster if info.poster else None,
+        "captions": url + info.captions if info.captions else None,
+        "width": info.width, "height": info.height, "duration": info.duration,
+    }
+
+
+def prune_videos(root: Path, keep_dirs: set[str]):
+    """Remove video folders no live page uses any more (e.g. the lesson was unpublished)."""
+    base = root / "v"
+    if not base.exists():
+        return
+    for key_dir in base.iterdir():
+        for rev_dir in key_dir.iterdir() if key_dir.is_dir() else ():
+            if f"v/{key_dir.name}/{rev_dir.name}/" not in keep_dirs:
+                shutil.rmtree(rev_dir)
+        if key_dir.is_dir() and not any(key_dir.iterdir()):
+            key_dir.rmdir()

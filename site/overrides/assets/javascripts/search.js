@@ -1,0 +1,233 @@
+/* 共育 site search on the static site (Pagefind, sharded).
+   Parents type sentences, not keywords, so the query is handled before Pagefind sees it:
+   - segmented the way the index was (longest match over the site's vocabulary: the search
+     vocabulary's user dictionary, synonyms and the words of the site's titles and problems);
+   - filler words dropped (孩子, 怎么办, 如何… from the shared stopword list);
+   - each word expanded with its synonyms (one concept = any word of its group);
+   - every concept required first, then the best partial matches (most concepts matched);
+   - an unknown long word falls back to its two-character pieces, never to a single character.
+   Titles and problems weigh more than body text through data-pagefind-weight in the pages. */
+(function () {
+  "use strict";
+  var form = document.getElementById("gy-search-form");
+  if (!form) return;
+  var input = document.getElementById("gy-search-q");
+  var statusBox = document.getElementById("gy-search-status");
+  var list = document.getElementById("gy-results");
+  var filterBox = document.getElementById("gy-filters");
+  var FILTERS = ["学段", "主题", "问题"];
+  var KIND = { course: "家长课程", lesson: "五步教学法课", micro: "微课", studio: "名师工作室" };
+  var state = null;
+
+  function normalise(text) { return (text.normalize ? text.normalize("NFKC") : text).toLowerCase().trim(); }
+
+  function setup() {
+    if (state) return state;
+    state = fetch("/pagefind/site.json", { cache: "no-cache" }).then(function (r) { return r.json(); }).then(function (site) {
+      var shards = site.shards;
+      return import(shards[0] + "pagefind.js").then(function (pagefind) {
+        return pagefind.options({ basePath: shards[0], excerptLength: 40 }).then(function () {
+          return Promise.all(shards.slice(1).map(function (s) { return pagefind.mergeIndex(s); }));
+        }).then(function () {
+          var vocab = site.vocabulary;
+          var dict = new Set(vocab.words), stop = new Set(vocab.stopwords), syn = new Map();
+          var maxLen = 1;
+          vocab.synonyms.forEach(function (group) {
+            group.forEach(function (w) { dict.add(w); syn.set(w, group); });
+          });
+          stop.forEach(function (w) { dict.add(w); });
+          dict.forEach(function (w) { if (w.length > maxLen) maxLen = w.length; });
+          return { pagefind: pagefind, dict: dict, stop: stop, syn: syn, maxLen: Math.min(maxLen, 8) };
+        });
+      });
+    });
+    return state;
+  }
+
+  /* Longest match, left to right; runs of unknown characters stay together as one word. */
+  function segment(ctx, text) {
+    var words = [];
+    normalise(text).split(/[^\p{L}\p{N}]+/u).forEach(function (chunk) {
+      if (!chunk) return;
+      if (/^[\x00-\x7f]+$/.test(chunk)) { if (!ctx.stop.has(chunk)) words.push({ w: chunk, known: true }); return; }
+      var i = 0, unknown = "";
+      var flush = function () { if (unknown) { words.push({ w: unknown, known: false }); unknown = ""; } };
+      while (i < chunk.length) {
+        var found = null;
+        for (var len = Math.min(ctx.maxLen, chunk.length - i); len >= 2; len--) {
+          var piece = chunk.substr(i, len);
+          if (ctx.dict.has(piece)) { found = piece; break; }
+        }
+        if (found) {
+          flush();
+          if (!ctx.stop.has(found)) words.push({ w: found, known: true });
+          i += found.length;
+        } else {
+          var ch = chunk.charAt(i);
+          if (ctx.stop.has(ch)) flush(); else unknown += ch;
+          i += 1;
+        }
+      }
+      flush();
+    });
+    var long = words.some(function (x) { return x.w.length > 1; });
+    var seen = new Set();
+    return words.filter(function (x) {
+      if (long && x.w.length < 2) return false;
+      if (seen.has(x.w)) return false;
+      seen.add(x.w);
+      return true;
+    });
+  }
+
+  function bigrams(word) {
+    var out = [];
+    for (var i = 0; i + 2 <= word.length; i++) out.push(word.substr(i, 2));
+    return out;
+  }
+
+  function searchWords(ctx, words, filters, weight, into) {
+    return Promise.all(words.map(function (w) {
+      return ctx.pagefind.search(w, { filters: filters }).then(function (res) {
+        (res && res.results || []).forEach(function (r) {
+          var s = r.score * weight;
+          if (!into.has(r.id) || into.get(r.id).score < s) into.set(r.id, { result: r, score: s });
+        });
+      });
+    }));
+  }
+
+  /* One concept: its word and synonyms; an unknown word with no hit tries its 2-character pieces. */
+  function searchConcept(ctx, term, filters) {
+    var hits = new Map();
+    var group = ctx.syn.get(term.w) || [term.w];
+    var words = [term.w].concat(group.filter(function (w) { return w !== term.w; }));
+    return searchWords(ctx, words.slice(0, 1), filters, 1, hits).then(function () {
+      return searchWords(ctx, words.slice(1), filters, 0.9, hits);
+    }).then(function () {
+      if (hits.size || term.known || term.w.length < 3) return hits;
+      return searchWords(ctx, bigrams(term.w), filters, 0.5, hits).then(function () { return hits; });
+    });
+  }
+
+  function rank(concepts) {
+    var pages = new Map();
+    concepts.forEach(function (hits) {
+      hits.forEach(function (hit, id) {
+        var p = pages.get(id) || { result: hit.result, matched: 0, score: 0 };
+        p.matched += 1; p.score += hit.score;
+        pages.set(id, p);
+      });
+    });
+    var all = Array.from(pages.values());
+    var complete = all.filter(function (p) { return p.matched === concepts.length; });
+    var ranked = complete.length ? complete : all;
+    ranked.sort(function (a, b) { return b.matched - a.matched || b.score - a.score; });
+    return { results: ranked, complete: complete.length > 0 };
+  }
+
+  function query(text, filters) {
+    return setup().then(function (ctx) {
+      var terms = segment(ctx, text);
+      if (!terms.length) return { terms: [], results: [], complete: true };
+      return Promise.all(terms.map(function (t) { return searchConcept(ctx, t, filters); })).then(function (concepts) {
+        var out = rank(concepts);
+        out.terms = terms.map(function (t) { return t.w; });
+        return out;
+      });
+    });
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function currentFilters() {
+    var out = {};
+    filterBox.querySelectorAll("select").forEach(function (s) { if (s.value) out[s.name] = s.value; });
+    return out;
+  }
+
+  function showFilters(ctx, selected) {
+    return ctx.pagefind.filters().then(function (available) {
+      filterBox.querySelectorAll("label").forEach(function (n) { n.remove(); });
+      FILTERS.forEach(function (name) {
+        var values = Object.keys(available[name] || {}).sort();
+        if (!values.length) return;
+        var label = el("label", {}, name + " ");
+        var select = el("select", { name: name });
+        select.appendChild(el("option", { value: "" }, "全部"));
+        values.forEach(function (v) {
+          var o = el("option", { value: v }, v);
+          if (selected[name] === v) o.selected = true;
+          select.appendChild(o);
+        });
+        select.addEventListener("change", function () { run(); });
+        label.appendChild(select);
+        filterBox.appendChild(label);
+      });
+      filterBox.hidden = false;
+    });
+  }
+
+  var runId = 0;
+  function run() {
+    var text = input.value.trim();
+    var filters = currentFilters();
+    var params = new URLSearchParams();
+    if (text) params.set("q", text);
+    Object.keys(filters).forEach(function (k) { params.set(k, filters[k]); });
+    history.replaceState(null, "", "?" + params.toString());
+    var id = ++runId;
+    list.textContent = "";
+    if (!text) { statusBox.textContent = "请输入要找的问题或关键词。"; return Promise.resolve(); }
+    statusBox.textContent = "正在搜索…";
+    return query(text, filters).then(function (out) {
+      if (id !== runId) return;
+      var top = out.results.slice(0, 10);
+      if (!top.length) {
+        statusBox.textContent = "没有找到与「" + text + "」相关的课程。换个说法试试,或按问题、学段、主题浏览。";
+        document.body.setAttribute("data-search-done", "1");
+        return;
+      }
+      statusBox.textContent = (out.complete ? "找到 " : "没有完全符合的结果,以下是最接近的 ") + out.results.length + " 条结果";
+      return Promise.all(top.map(function (p) { return p.result.data(); })).then(function (datas) {
+        if (id !== runId) return;
+        datas.forEach(function (d) {
+          var li = el("li", { "class": "gy-result" });
+          var kind = d.meta && d.meta.kind;
+          if (KIND[kind]) li.appendChild(el("span", { "class": "gy-card__kind" }, KIND[kind]));
+          var a = el("a", { href: d.url }, (d.meta && d.meta.title) || d.url);
+          li.appendChild(el("h3", {})).appendChild(a);
+          var p = el("p", {});
+          p.innerHTML = d.excerpt; /* Pagefind escapes the page text and adds only <mark> */
+          li.appendChild(p);
+          list.appendChild(li);
+        });
+        document.body.setAttribute("data-search-done", "1");
+      });
+    }, function (error) {
+      statusBox.textContent = "搜索暂时不可用,请稍后再试。";
+      document.body.setAttribute("data-search-done", "1");
+      if (window.console) console.warn(error);
+    });
+  }
+
+  window.gongyuSearch = function (text) {
+    return query(text, {}).then(function (out) {
+      return Promise.all(out.results.slice(0, 10).map(function (p) { return p.result.data(); })).then(function (ds) {
+        return { terms: out.terms, complete: out.complete, urls: ds.map(function (d) { return d.url; }) };
+      });
+    });
+  };
+
+  form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+  var params = new URLSearchParams(location.search);
+  input.value = params.get("q") || "";
+  var wanted = {};
+  FILTERS.forEach(function (f) { if (params.get(f)) wanted[f] = params.get(f); });
+  setup().then(function (ctx) { return showFilters(ctx, wanted); }).then(function () { if (input.value) run(); });
+})();
