@@ -23,7 +23,11 @@ Public functions (import them from ``search.analysis``):
     everything a backend needs: ``groups`` (expanded concepts) and ``partial`` (search-mode
     sub-words of the query, for the best-partial fallback).
 ``index_text(text) -> str``
-    ``segment_for_index`` joined with spaces: the form stored in full-text columns.
+    the form stored in full-text columns: ``segment_for_index`` tokens joined with spaces, each
+    token of a synonym group followed by that group's key (``synonym_key``), so an engine can
+    score a whole synonym group as one term (its document frequency is the group's, not that of
+    a rare synonym). ``QueryTerms.keys`` holds the keys of each query concept. Changing
+    ``synonyms.txt`` therefore needs ``manage.py search_index rebuild``.
 
 Every word of the user dictionary and of the synonym list is added to jieba, so a synonym such
 as 不想上学 is a single token on both sides.
@@ -31,6 +35,7 @@ as 不想上学 is a single token on both sides.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import unicodedata
@@ -45,7 +50,7 @@ STOPWORDS = HERE / "stopwords.txt"
 
 __all__ = [
     "segment_for_index", "segment_query", "expand_synonyms", "query_terms", "index_text",
-    "QueryTerms", "synonym_groups", "stopwords", "USERDICT", "SYNONYMS", "STOPWORDS",
+    "QueryTerms", "synonym_groups", "synonym_keys", "stopwords", "USERDICT", "SYNONYMS", "STOPWORDS",
 ]
 
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -127,8 +132,31 @@ def segment_for_index(text: str) -> list[str]:
     return [t for t in (tok.strip() for tok in tokenizer().cut_for_search(text)) if _keep(t)]
 
 
+def synonym_key(group) -> str:
+    """A stable ASCII token standing for a synonym group (named after its first word)."""
+    return "zsyn" + hashlib.sha1(group[0].encode("utf-8")).hexdigest()[:10]
+
+
+@lru_cache(maxsize=1)
+def _keys_index() -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for group in synonym_groups():
+        key = synonym_key(group)
+        for word in group:
+            index.setdefault(word, []).append(key)
+    return {word: tuple(keys) for word, keys in index.items()}
+
+
+def synonym_keys(word: str) -> tuple[str, ...]:
+    return _keys_index().get(word, ())
+
+
 def index_text(text: str) -> str:
-    return " ".join(segment_for_index(text))
+    out = []
+    for token in segment_for_index(text):
+        out.append(token)
+        out.extend(synonym_keys(token))
+    return " ".join(out)
 
 
 def segment_query(text: str) -> list[str]:
@@ -151,6 +179,7 @@ class QueryTerms:
     words: tuple[str, ...] = ()
     groups: tuple[tuple[str, ...], ...] = ()
     partial: tuple[str, ...] = field(default=())
+    keys: tuple[tuple[str, ...], ...] = ()
 
     def __bool__(self):
         return bool(self.groups)
@@ -170,4 +199,5 @@ def query_terms(text: str) -> QueryTerms:
     partial = tuple(
         t for t in dict.fromkeys(segment_for_index(text)) if t not in in_groups and len(t) > 1
     )
-    return QueryTerms(words=tuple(words), groups=groups, partial=partial)
+    keys = tuple(synonym_keys(w) for w in words)
+    return QueryTerms(words=tuple(words), groups=groups, partial=partial, keys=keys)

@@ -1,0 +1,235 @@
+"""The embedded backend: full-text search inside the site's own database, no server.
+
+SQLite: an FTS5 table over jieba-segmented text (``unicode61`` then only splits on the spaces we
+put between words), ranked with ``bm25`` and per-column weights. PostgreSQL: a ``tsvector`` with
+the four weights A–D (title, problem, summary+shelf, body), ranked with ``ts_rank``. Facets are
+rows of ``IndexFacet`` counted with one GROUP BY. Query words are always bound parameters, quoted
+as FTS5 strings or passed through ``plainto_tsquery``: no query syntax reaches the engine.
+
+A rebuild runs in one transaction, so readers see the old index until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection, transaction
+
+from ..analysis import index_text
+from ..documents import FACETS, KINDS, WEIGHTS
+from ..models import IndexEntry, IndexFacet
+from .base import SearchBackend, combine
+
+FTS = "gongyu_search_fts"
+COLUMNS = ("title", "problem", "summary", "shelf", "body")
+BATCH = 500
+
+
+def _segmented(entry):
+    return [index_text(getattr(entry, column, "") or "") for column in COLUMNS]
+
+
+class _Sqlite:
+    def write(self, cursor, rows):
+        ids = [r[0] for r in rows]
+        cursor.execute(f"DELETE FROM {FTS} WHERE rowid IN (SELECT value FROM json_each(%s))", [json.dumps(ids)])
+        cursor.executemany(
+            f"INSERT INTO {FTS} (rowid, {', '.join(COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s)", rows
+        )
+
+    def delete(self, cursor, ids):
+        cursor.execute(f"DELETE FROM {FTS} WHERE rowid IN (SELECT value FROM json_each(%s))", [json.dumps(ids)])
+
+    def clear(self, cursor):
+        cursor.execute(f"DELETE FROM {FTS}")
+
+    def query(self, groups, conjunction):
+        def quote(token):
+            return '"' + token.replace('"', '""') + '"'
+
+        expression = f" {conjunction} ".join("(" + " OR ".join(quote(t) for t in g) + ")" for g in groups)
+        weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
+        sql = (
+            f"SELECT rowid, -bm25({FTS}, {weights}) FROM {FTS} WHERE {FTS} MATCH %s"
+            f" AND rowid IN (SELECT id FROM gongyu_search_indexentry)"
+        )
+        return sql, [expression], "rowid"
+
+    def in_ids(self, ids):
+        return "IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+
+
+class _Postgres:
+    # ts_rank weights are {D, C, B, A}: body, summary+shelf, problem, title.
+    RANK = "'{%s, %s, %s, %s}'" % (WEIGHTS["body"] / 10, WEIGHTS["summary"] / 10, WEIGHTS["problem"] / 10, WEIGHTS["title"] / 10)
+
+    def write(self, cursor, rows):
+        cursor.executemany(
+            f"INSERT INTO {FTS} (entry_id, document) VALUES (%s,"
+            " setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B')"
+            " || setweight(to_tsvector('simple', %s || ' ' || %s), 'C') || setweight(to_tsvector('simple', %s), 'D'))"
+            " ON CONFLICT (entry_id) DO UPDATE SET document = EXCLUDED.document",
+            rows,
+        )
+
+    def delete(self, cursor, ids):
+        cursor.execute(f"DELETE FROM {FTS} WHERE entry_id = ANY(%s)", [list(ids)])
+
+    def clear(self, cursor):
+        cursor.execute(f"DELETE FROM {FTS}")
+
+    def query(self, groups, conjunction):
+        op = " && " if conjunction == "AND" else " || "
+        parts, params = [], []
+        for group in groups:
+            parts.append("(" + " || ".join("plainto_tsquery('simple', %s)" for _ in group) + ")")
+            params.extend(group)
+        sql = (
+            f"SELECT f.entry_id, ts_rank({self.RANK}, f.document, q.query) FROM {FTS} f,"
+            f" (SELECT ({op.join(parts)}) AS query) q WHERE f.document @@ q.query"
+        )
+        return sql, params, "f.entry_id"
+
+    def in_ids(self, ids):
+        return "= ANY(%s)", [list(ids)]
+
+
+class EmbeddedBackend(SearchBackend):
+    name = "embedded"
+
+    def __init__(self, **options):
+        vendor = connection.vendor
+        if vendor == "sqlite":
+            self.sql = _Sqlite()
+        elif vendor == "postgresql":
+            self.sql = _Postgres()
+        else:
+            raise RuntimeError(f"内置搜索只支持 SQLite 和 PostgreSQL,当前数据库是 {vendor};请改用 Elasticsearch。")
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def _write(self, cursor, entries):
+        rows, facets = [], []
+        objects = IndexEntry.objects.bulk_create(
+            [IndexEntry(entry_id=e.meta.id, kind=e.kind, url=e.url, path=e.path or "", title=e.title[:500],
+                        display=e.display.to_dict() if hasattr(e.display, "to_dict") else e.display)
+             for e in entries]
+        )
+        if connection.vendor == "sqlite" and any(o.pk is None for o in objects):
+            ids = dict(IndexEntry.objects.filter(entry_id__in=[o.entry_id for o in objects]).values_list("entry_id", "id"))
+            for o in objects:
+                o.pk = ids[o.entry_id]
+        for obj, entry in zip(objects, entries):
+            rows.append([obj.pk, *_segmented(entry)])
+            for field in FACETS.values():
+                values = getattr(entry, field, None) or []
+                for value in [values] if isinstance(values, str) else values:
+                    facets.append(IndexFacet(entry_id=obj.pk, facet=field, value=value))
+        IndexFacet.objects.bulk_create(facets, batch_size=BATCH)
+        if rows:
+            self.sql.write(cursor, rows)
+
+    def _remove(self, cursor, queryset):
+        ids = list(queryset.values_list("id", flat=True))
+        if ids:
+            self.sql.delete(cursor, ids)
+            IndexEntry.objects.filter(id__in=ids).delete()
+
+    def rebuild(self, entries, progress=None):
+        count = 0
+        with transaction.atomic(), connection.cursor() as cursor:
+            self.sql.clear(cursor)
+            IndexEntry.objects.all().delete()
+            batch = []
+            for entry in entries:
+                batch.append(entry)
+                if len(batch) >= BATCH:
+                    self._write(cursor, batch)
+                    count += len(batch)
+                    if progress:
+                        progress(len(batch))
+                    batch = []
+            if batch:
+                self._write(cursor, batch)
+                count += len(batch)
+                if progress:
+                    progress(len(batch))
+        return count
+
+    def upsert(self, entries):
+        entries = list(entries)
+        if not entries:
+            return
+        with transaction.atomic(), connection.cursor() as cursor:
+            self._remove(cursor, IndexEntry.objects.filter(entry_id__in=[e.meta.id for e in entries]))
+            self._write(cursor, entries)
+
+    def delete(self, entry_ids):
+        with transaction.atomic(), connection.cursor() as cursor:
+            self._remove(cursor, IndexEntry.objects.filter(entry_id__in=list(entry_ids)))
+
+    def delete_subtree(self, path):
+        with transaction.atomic(), connection.cursor() as cursor:
+            self._remove(cursor, IndexEntry.objects.filter(path__startswith=path).exclude(path=""))
+
+    def ids_under(self, path):
+        return set(IndexEntry.objects.filter(path__startswith=path).exclude(path="").values_list("entry_id", flat=True))
+
+    def count(self):
+        return IndexEntry.objects.count()
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def _filters(self, request, column):
+        sql, params = [], []
+        for field, values in request.filters.items():
+            if values:
+                marks = ", ".join(["%s"] * len(values))
+                sql.append(
+                    f" AND {column} IN (SELECT entry_id FROM gongyu_search_indexfacet WHERE facet = %s AND value IN ({marks}))"
+                )
+                params += [field, *values]
+        return "".join(sql), params
+
+    def _token_scores(self, cursor, request, token, cache):
+        if token not in cache:
+            sql, params, column = self.sql.query([[token]], "AND")
+            fsql, fparams = self._filters(request, column)
+            cursor.execute(sql + fsql, params + fparams)
+            cache[token] = cursor.fetchall()
+        return cache[token]
+
+    def _match(self, request, groups, minimum):
+        with connection.cursor() as cursor:
+            if not groups:
+                fsql, fparams = self._filters(request, "id")
+                cursor.execute(f"SELECT id, kind FROM gongyu_search_indexentry WHERE 1 = 1{fsql}", fparams)
+                order = {k: i for i, k in enumerate(KINDS)}
+                scored = sorted(cursor.fetchall(), key=lambda r: (order.get(r[1], 9), r[0]))
+                scored = [(i, 0.0) for i, _ in scored]
+            else:
+                cache = {}
+                scored = combine(
+                    [[self._token_scores(cursor, request, t, cache) for t in group] for group in groups], minimum
+                )
+            total = len(scored)
+            facets = {}
+            if scored:
+                clause, params = self.sql.in_ids([r[0] for r in scored])
+                cursor.execute(
+                    f"SELECT facet, value, COUNT(*) FROM gongyu_search_indexfacet WHERE entry_id {clause} GROUP BY facet, value",
+                    params,
+                )
+                for facet, value, n in cursor.fetchall():
+                    facets.setdefault(facet, {})[value] = n
+        page = scored[request.offset:request.offset + request.size]
+        rows = {e.id: e for e in IndexEntry.objects.filter(id__in=[r[0] for r in page])}
+        hits = [
+            {"url": rows[i].url, "kind": rows[i].kind, "display": rows[i].display, "score": float(score or 0)}
+            for i, score in page if i in rows
+        ]
+        return hits, total, facets
+
+    def _suggest(self, q, kinds, limit):
+        rows = IndexEntry.objects.filter(kind__in=kinds, title__icontains=q).values("title", "url", "kind")[:limit]
+        return [dict(r) for r in rows]
