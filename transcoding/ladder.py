@@ -25,7 +25,7 @@ class Rung:
 
 
 def _even(value):
-    return max(2, int(round(value / 2)) * 2)
+    return max(2, int(value // 2) * 2)
 
 
 def _size_for_short_side(display_w, display_h, short):

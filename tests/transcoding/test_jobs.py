@@ -1,0 +1,157 @@
+"""The transcoding job with real ffmpeg and the real storage: outcomes, failures, retries, and a
+worker process killed mid-job."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.test import override_settings
+
+from tests.transcoding.media import video
+from transcoding import jobs
+from transcoding.api import copy_outputs, playback, store_video, transcode_now
+from transcoding.models import VideoAsset
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def new_asset(tmp_path, name="clip", **video_args):
+    source = video(tmp_path / f"{name}.mp4", **{"seconds": 2, "size": "640x360", **video_args})
+    return store_video(key=f"t-{name}", title=f"测试视频 {name}", path=source, checksum=name, transcode=False)
+
+
+@pytest.mark.django_db
+def test_a_job_makes_the_ladder_in_storage_and_playback_describes_it(tmp_path):
+    asset = new_asset(tmp_path)
+    assert asset.status == "pending" and asset.width == 640 and asset.has_audio
+    assert transcode_now(asset) == "ready"
+    asset.refresh_from_db()
+    assert asset.status == "ready" and asset.progress == 1.0 and asset.playable and asset.attempts == 1
+    info = playback(asset)
+    assert info.root == asset.output_prefix and info.root.startswith("videos/hls/t-clip/")
+    assert info.audio == "audio/index.m3u8" and info.poster == "poster.jpg" and info.has_audio
+    for relative in info.files:
+        assert default_storage.exists(info.root + relative)
+    copied = copy_outputs(asset, tmp_path / "site" / "v")
+    assert copied == info
+    assert (tmp_path / "site" / "v" / "master.m3u8").read_text().startswith("#EXTM3U")
+
+
+@pytest.mark.django_db
+def test_running_a_finished_job_again_changes_nothing(tmp_path):
+    asset = new_asset(tmp_path)
+    transcode_now(asset)
+    asset.refresh_from_db()
+    master = Path(default_storage.path(asset.output_prefix + "master.m3u8"))
+    before = master.stat().st_mtime_ns
+    assert transcode_now(asset) == "nothing to do"
+    assert master.stat().st_mtime_ns == before
+    asset.refresh_from_db()
+    assert asset.attempts == 1
+
+
+@pytest.mark.django_db
+def test_bad_input_fails_at_once_with_a_reason_and_keeps_the_original(tmp_path):
+    asset = new_asset(tmp_path)
+    original = Path(asset.original.path)
+    original.write_bytes(b"\x00" * 4096)  # the stored file went bad after the upload check
+    assert transcode_now(asset) == "failed"
+    asset.refresh_from_db()
+    assert asset.status == "failed" and asset.attempts == 1
+    assert "无法读取原始视频" in asset.error
+    assert asset.retryable and original.exists()
+
+
+@pytest.mark.django_db
+def test_a_killed_ffmpeg_is_retried_and_the_retry_gives_the_full_ladder(tmp_path, django_capture_on_commit_callbacks):
+    asset = new_asset(tmp_path, "killed", seconds=6, size="1280x720")
+    stop = threading.Event()
+
+    def kill_first_ffmpeg_ladder_pass():
+        while not stop.is_set():
+            out = subprocess.run(["pgrep", "-f", f"ffmpeg .*{asset.original.name}.*var_stream_map"],
+                                 capture_output=True, text=True).stdout.split()
+            if out:
+                os.kill(int(out[0]), signal.SIGKILL)
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_first_ffmpeg_ladder_pass)
+    killer.start()
+    try:
+        # The immediate backend of the tests runs the retry at once (the worker would wait 30 s).
+        with django_capture_on_commit_callbacks(execute=True):
+            assert transcode_now(asset) == "retrying"
+    finally:
+        stop.set()
+        killer.join()
+    asset.refresh_from_db()
+    assert asset.status == "ready" and asset.attempts == 2
+    assert [r["name"] for r in asset.outputs["rungs"]] == ["240p", "360p", "540p", "720p"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_killed_mid_job_leaves_the_video_retryable_and_the_retry_completes(tmp_path):
+    asset = new_asset(tmp_path, "worker", seconds=20, size="1280x720")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings", "GONGYU_VAR_DIR": str(settings.VAR_DIR),
+           "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}"}
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "-c", f"from transcoding.jobs import run_job; run_job({asset.pk})"],
+        cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            asset.refresh_from_db()
+            if asset.status == "processing" and asset.progress > 0.05:
+                break
+            assert worker.poll() is None, worker.stderr.read()
+            time.sleep(0.2)
+        else:
+            pytest.fail("the worker never reported progress")
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its ffmpeg children
+        worker.wait()
+    asset.refresh_from_db()
+    assert asset.status == "processing" and not asset.retryable  # it may still be running, as far as we know
+    assert list((Path(settings.VAR_DIR) / "transcode").glob(f"{asset.key}-*"))  # its half-done work
+    with override_settings(GONGYU_TRANSCODE_STALE_SECONDS=0):
+        asset.refresh_from_db()
+        assert asset.interrupted and asset.retryable
+        assert jobs.retry(asset)
+    asset.refresh_from_db()
+    assert asset.status == "ready" and asset.error == ""
+    assert [r["name"] for r in asset.outputs["rungs"]] == ["240p", "360p", "540p", "720p"]
+    assert not list((Path(settings.VAR_DIR) / "transcode").glob(f"{asset.key}-*"))
+    master = default_storage.open(asset.output_prefix + "master.m3u8").read().decode()
+    assert master.count("#EXT-X-STREAM-INF") == 5
+
+
+def test_the_cli_prints_a_summary_and_refuses_bad_input_in_chinese(tmp_path):
+    source = video(tmp_path / "lesson.mp4", seconds=2, size="854x480")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings", "GONGYU_VAR_DIR": str(tmp_path / "var")}
+    done = subprocess.run([sys.executable, "manage.py", "transcode", str(source), "--out", str(tmp_path / "out")],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    summary = json.loads(done.stdout)
+    assert [(r["name"], r["resolution"]) for r in summary["rungs"]] == [("240p", "426x240"), ("360p", "640x360")]
+    assert all(r["bytes"] > 0 and r["bitrate_kbps"] > 0 for r in summary["rungs"])
+    assert summary["audio_only"]["playlist"] == "audio/index.m3u8" and summary["poster"] == "poster.jpg"
+    assert 1.9 < summary["duration"] < 2.2 and summary["wall_seconds"] > 0
+    assert (tmp_path / "out" / "master.m3u8").exists()
+
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("不是视频", encoding="utf-8")
+    refused = subprocess.run([sys.executable, "manage.py", "transcode", str(bad)], cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0
+    assert "无法识别这个文件:它不是视频,或者已经损坏" in refused.stderr
