@@ -178,7 +178,7 @@
     var text = input.value.trim();
     var filters = currentFilters();
     var params = new URLSearchParams();
-    if (text) params.set("q", text);
+    if (text) params.set("k", text);
     Object.keys(filters).forEach(function (k) { params.set(k, filters[k]); });
     history.replaceState(null, "", "?" + params.toString());
     var id = ++runId;
@@ -226,7 +226,7 @@
 
   form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
   var params = new URLSearchParams(location.search);
-  input.value = params.get("q") || "";
+  input.value = params.get("k") || "";
   var wanted = {};
   FILTERS.forEach(function (f) { if (params.get(f)) wanted[f] = params.get(f); });
   setup().then(function (ctx) { return showFilters(ctx, wanted); }).then(function () { if (input.value) run(); });

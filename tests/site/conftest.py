@@ -1,0 +1,64 @@
+"""Fixtures for the parent site: a real build of the test catalogue into a temp folder and a real
+HTTP server on localhost serving it (it follows the live-release symlink on every request)."""
+
+import contextlib
+import functools
+import http.server
+import threading
+
+import pytest
+from django.db import transaction
+
+HOSTILE_TITLE = '<script>alert(1)</script> {{ config }} {% raw %} 标题'
+HOSTILE_SUMMARY = "第一行\n---\n<img src=x onerror=alert(2)> {% endraw %} [链接](javascript:alert(3))"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def make_hostile(lesson):
+    """Give a live lesson (and its course's summary) hostile text, published."""
+    lesson.title = HOSTILE_TITLE
+    lesson.summary = HOSTILE_SUMMARY.replace("\n", " ")
+    lesson.save_revision().publish()
+    course = lesson.get_parent().specific
+    course.introduction = HOSTILE_SUMMARY
+    course.save_revision().publish()
+    return lesson
+
+
+@pytest.fixture(scope="module")
+def built_site(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo catalogue plus one hostile lesson, published once; database changes rolled back."""
+    from cms.catalogue.models import LessonPage
+    from cms.publishing.api import publish
+
+    out = tmp_path_factory.mktemp("site") / "site"
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            lesson = LessonPage.objects.live().order_by("path").last()
+            make_hostile(lesson)
+            result = publish(out, full=True)
+            info = {"out": out, "result": result, "hostile_url": lesson.url_path[len("/home"):]}
+            transaction.set_rollback(True)
+    return info
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site):
+    with serve(built_site["out"]) as url:
+        yield url
