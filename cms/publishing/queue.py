@@ -63,12 +63,12 @@ def connect_signals():
         if isinstance(instance, Page) and instance.live:
             request_publish()
 
-    page_published.connect(on_page_change, dispatch_uid="gongyu-publish-on-publish")
-    page_unpublished.connect(on_page_change, dispatch_uid="gongyu-publish-on-unpublish")
-    post_page_move.connect(on_page_change, dispatch_uid="gongyu-publish-on-move")
-    post_delete.connect(on_delete, dispatch_uid="gongyu-publish-on-delete")
+    page_published.connect(on_page_change, weak=False, dispatch_uid="gongyu-publish-on-publish")
+    page_unpublished.connect(on_page_change, weak=False, dispatch_uid="gongyu-publish-on-unpublish")
+    post_page_move.connect(on_page_change, weak=False, dispatch_uid="gongyu-publish-on-move")
+    post_delete.connect(on_delete, weak=False, dispatch_uid="gongyu-publish-on-delete")
 
     from cms.topics.models import TopicClaim
 
-    post_save.connect(on_page_change, sender=TopicClaim, dispatch_uid="gongyu-publish-on-claim")
-    post_delete.connect(on_page_change, sender=TopicClaim, dispatch_uid="gongyu-publish-on-claim-delete")
+    post_save.connect(on_page_change, sender=TopicClaim, weak=False, dispatch_uid="gongyu-publish-on-claim")
+    post_delete.connect(on_page_change, sender=TopicClaim, weak=False, dispatch_uid="gongyu-publish-on-claim-delete")
