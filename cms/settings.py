@@ -194,10 +194,15 @@ TASKS = {
     }
 }
 
-# Search: issue 3 adds the Chinese backends; Wagtail's admin search uses the database.
+# Search (search/): "embedded" (SQLite FTS5 / PostgreSQL full text in this database, no server)
+# or "elasticsearch" (an 8.x node or cluster at GONGYU_ELASTICSEARCH_URL, index behind an alias).
+# GONGYU_ES_ANALYZER: "jieba" (stock node, no plugin), "smartcn" or "ik_max_word" (plugins).
 SEARCH_BACKEND = env("GONGYU_SEARCH_BACKEND", "embedded")
 ELASTICSEARCH_URL = env("GONGYU_ELASTICSEARCH_URL", "http://127.0.0.1:9200")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+ELASTICSEARCH_INDEX = env("GONGYU_ES_INDEX", "gongyu-entries")
+ELASTICSEARCH_ANALYZER = env("GONGYU_ES_ANALYZER", "jieba")
+# Wagtail's admin search: its database backend with jieba-segmented text (finds 沟通 in a sentence).
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "search.admin_backend"}}
 
 # The built parent site (static files) and where it is served.
 # absolute(), not resolve(): the site folder is a symlink to the live release (cms.publishing).

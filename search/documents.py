@@ -31,19 +31,25 @@ PAGE_KINDS = ("course", "lesson", "micro_lesson", "studio")
 FACETS = {"stage": "stages", "theme": "themes", "problem": "problems", "kind": "kind"}
 
 
+# Text fields hold jieba-segmented text (search.analysis.index_text) split on spaces by the
+# built-in ``whitespace`` analyzer, which every node has (the minimal distribution has no
+# analysis-common module). The Elasticsearch backend swaps in ``smartcn`` / ``ik_max_word`` for
+# raw text when the operator installed those plugins (settings.ELASTICSEARCH_ANALYZER).
+ZH = "whitespace"
+
+
 class Entry(Document):
-    """One search result. Text fields use the analyzer named ``gongyu_zh`` (defined per index by
-    the Elasticsearch backend: jieba-segmented text split on whitespace on a stock node, or
-    smartcn / ik_max_word where installed)."""
+    """One search result: what is indexed for a page, problem or research topic."""
 
     kind = Keyword()
     url = Keyword()
     path = Keyword()  # Wagtail tree path, to drop a deleted subtree
-    title = Text(analyzer="gongyu_zh", fields={"chars": Text(analyzer="standard")})
-    problem = Text(analyzer="gongyu_zh")
-    summary = Text(analyzer="gongyu_zh")
-    shelf = Text(analyzer="gongyu_zh")
-    body = Text(analyzer="gongyu_zh")
+    title = Text(analyzer=ZH)
+    suggest = Text(analyzer="standard")  # raw title, one token per Han character: as-you-type phrases
+    problem = Text(analyzer=ZH)
+    summary = Text(analyzer=ZH)
+    shelf = Text(analyzer=ZH)
+    body = Text(analyzer=ZH)
     stages = Keyword(multi=True)
     themes = Keyword(multi=True)
     problems = Keyword(multi=True)

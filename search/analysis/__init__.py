@@ -121,15 +121,16 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def _keep(token: str) -> bool:
-    return bool(token) and _WORD.search(token) is not None and token not in stopwords()
+def _keep(token: str, stop: bool = True) -> bool:
+    return bool(token) and _WORD.search(token) is not None and not (stop and token in stopwords())
 
 
-def segment_for_index(text: str) -> list[str]:
+def segment_for_index(text: str, stop: bool = True) -> list[str]:
+    """Search-mode tokens; ``stop=False`` keeps filler words (the admin search does)."""
     if not text:
         return []
     text = normalise(text)
-    return [t for t in (tok.strip() for tok in tokenizer().cut_for_search(text)) if _keep(t)]
+    return [t for t in (tok.strip() for tok in tokenizer().cut_for_search(text)) if _keep(t, stop)]
 
 
 def synonym_key(group) -> str:
@@ -159,12 +160,12 @@ def index_text(text: str) -> str:
     return " ".join(out)
 
 
-def segment_query(text: str) -> list[str]:
+def segment_query(text: str, stop: bool = True) -> list[str]:
     if not text:
         return []
     text = normalise(text)
-    words = [t for t in (tok.strip() for tok in tokenizer().cut(text)) if _keep(t)]
-    if any(len(w) > 1 for w in words):
+    words = [t for t in (tok.strip() for tok in tokenizer().cut(text)) if _keep(t, stop)]
+    if stop and any(len(w) > 1 for w in words):
         words = [w for w in words if len(w) > 1 or w.isascii()]
     return list(dict.fromkeys(words))
 

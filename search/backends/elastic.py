@@ -1,0 +1,187 @@
+"""The Elasticsearch 8.x backend (``elasticsearch`` client >= 8.18, < 9; DSL from ``elasticsearch.dsl``).
+
+- The index is reached through an alias (``settings.ELASTICSEARCH_INDEX``). A rebuild creates a
+  new dated index, bulk-fills it, then swaps the alias in one atomic ``_aliases`` call and drops
+  the old index: searches never see a half-built index (zero downtime).
+- The mapping works on a stock node with no plugins: text fields hold jieba-segmented text (the
+  same ``search.analysis`` as the embedded backend) analysed by the built-in ``whitespace``
+  analyzer. With ``GONGYU_ES_ANALYZER=smartcn`` or ``ik_max_word`` (plugins the operator
+  installed) the raw text is indexed with that analyzer instead.
+- Scoring mirrors the embedded backend (``base.combine``): one ``dis_max`` per query concept (the
+  typed word, then its synonym-group key at ``SYNONYM_WEIGHT``) over the weighted fields, and
+  ``bool.should`` with ``minimum_should_match``. Facets are terms aggregations.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from elasticsearch import Elasticsearch, NotFoundError, helpers
+
+from ..analysis import index_text
+from ..documents import FACETS, KINDS, TEXT_FIELDS, WEIGHTS, ZH, Entry
+from .base import SYNONYM_WEIGHT, SearchBackend
+
+PLUGIN_ANALYZERS = {"smartcn": "smartcn", "ik_max_word": "ik_max_word"}
+
+
+class ElasticsearchBackend(SearchBackend):
+    name = "elasticsearch"
+
+    def __init__(self, url=None, alias=None, analyzer=None, **options):
+        self.url = url or settings.ELASTICSEARCH_URL
+        self.alias = alias or getattr(settings, "ELASTICSEARCH_INDEX", "gongyu-entries")
+        self.analyzer = analyzer or getattr(settings, "ELASTICSEARCH_ANALYZER", "jieba")
+        if self.analyzer != "jieba" and self.analyzer not in PLUGIN_ANALYZERS:
+            raise ValueError(f"不支持的分词器「{self.analyzer}」,可选:jieba、smartcn、ik_max_word。")
+        self.client = Elasticsearch(self.url, request_timeout=options.get("timeout", 30))
+
+    # --- index layout -------------------------------------------------------------------------
+
+    def index_body(self):
+        mapping = Entry._doc_type.mapping.to_dict()
+        if self.analyzer != "jieba":
+            for field in mapping["properties"].values():
+                if field.get("analyzer") == ZH:
+                    field["analyzer"] = PLUGIN_ANALYZERS[self.analyzer]
+        return {"settings": {"number_of_shards": 1, "number_of_replicas": 0}, "mappings": mapping}
+
+    def _source(self, entry):
+        source = entry.to_dict()
+        for field in TEXT_FIELDS:
+            raw = getattr(entry, field, "") or ""
+            source[field] = index_text(raw) if self.analyzer == "jieba" else raw
+        source["suggest"] = entry.title
+        return source
+
+    def _indexes(self):
+        try:
+            return sorted(self.client.indices.get_alias(name=self.alias).keys())
+        except NotFoundError:
+            return []
+
+    def _new_index(self):
+        name = f"{self.alias}-{datetime.datetime.now(datetime.timezone.utc):%Y%m%d%H%M%S%f}"
+        self.client.indices.create(index=name, **self.index_body())
+        return name
+
+    def ensure_index(self):
+        if not self._indexes():
+            if self.client.indices.exists(index=self.alias):
+                return  # a concrete index of that name (older layout): used as is until a rebuild
+            name = self._new_index()
+            self.client.indices.put_alias(index=name, name=self.alias)
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def rebuild(self, entries, progress=None):
+        new = self._new_index()
+        count = 0
+        try:
+            actions = ({"_index": new, "_id": e.meta.id, "_source": self._source(e)} for e in entries)
+            for ok, item in helpers.streaming_bulk(self.client, actions, chunk_size=500, raise_on_error=True):
+                count += 1
+                if progress:
+                    progress(1)
+            self.client.indices.refresh(index=new)
+        except Exception:
+            self.client.indices.delete(index=new, ignore_unavailable=True)
+            raise
+        old = self._indexes()
+        swap = [{"remove": {"index": name, "alias": self.alias}} for name in old]
+        if not old and self.client.indices.exists(index=self.alias):
+            swap.append({"remove_index": {"index": self.alias}})
+        swap.append({"add": {"index": new, "alias": self.alias}})
+        self.client.indices.update_aliases(actions=swap)
+        for name in old:
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+        return count
+
+    def upsert(self, entries):
+        entries = list(entries)
+        if not entries:
+            return
+        self.ensure_index()
+        actions = [{"_index": self.alias, "_id": e.meta.id, "_source": self._source(e)} for e in entries]
+        helpers.bulk(self.client, actions, refresh="wait_for")
+
+    def delete(self, entry_ids):
+        entry_ids = list(entry_ids)
+        if not entry_ids or not self._exists():
+            return
+        actions = [{"_op_type": "delete", "_index": self.alias, "_id": i} for i in entry_ids]
+        helpers.bulk(self.client, actions, refresh="wait_for", raise_on_error=False)
+
+    def delete_subtree(self, path):
+        if path and self._exists():
+            self.client.delete_by_query(
+                index=self.alias, query={"prefix": {"path": path}}, refresh=True, conflicts="proceed"
+            )
+
+    def ids_under(self, path):
+        if not path or not self._exists():
+            return set()
+        response = self.client.search(index=self.alias, query={"prefix": {"path": path}}, size=10000, source=False)
+        return {hit["_id"] for hit in response["hits"]["hits"]}
+
+    def count(self):
+        return self.client.count(index=self.alias)["count"] if self._exists() else 0
+
+    def _exists(self):
+        return bool(self.client.indices.exists(index=self.alias))
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def _filters(self, request):
+        return [{"terms": {field: list(values)}} for field, values in request.filters.items() if values]
+
+    def concept(self, tokens):
+        fields = [f"{name}^{weight:g}" for name, weight in WEIGHTS.items()]
+        operator = "and" if self.analyzer != "jieba" else "or"
+        return {"dis_max": {"queries": [
+            {"multi_match": {"query": token, "fields": fields, "type": "most_fields", "operator": operator,
+                             "boost": 1.0 if i == 0 else SYNONYM_WEIGHT}}
+            for i, token in enumerate(tokens)
+        ]}}
+
+    def _match(self, request, groups, minimum):
+        filters = self._filters(request)
+        if groups:
+            query = {"bool": {"should": [self.concept(g) for g in groups], "minimum_should_match": minimum, "filter": filters}}
+            sort = None
+        else:
+            ranks = list(KINDS)
+            query = {"function_score": {
+                "query": {"bool": {"filter": filters}},
+                "functions": [{"filter": {"term": {"kind": k}}, "weight": len(ranks) - i} for i, k in enumerate(ranks)],
+                "score_mode": "first", "boost_mode": "replace",
+            }}
+            sort = None
+        aggs = {field: {"terms": {"field": field, "size": 500}} for field in FACETS.values()}
+        if not self._exists():
+            return [], 0, {}
+        response = self.client.search(
+            index=self.alias, query=query, aggs=aggs, from_=request.offset, size=request.size,
+            track_total_hits=True, source=["url", "kind", "display"], sort=sort,
+        )
+        hits = [
+            {"url": h["_source"]["url"], "kind": h["_source"]["kind"], "display": h["_source"].get("display", {}),
+             "score": float(h.get("_score") or 0.0)}
+            for h in response["hits"]["hits"]
+        ]
+        facets = {
+            field: {b["key"]: b["doc_count"] for b in agg["buckets"]}
+            for field, agg in response.get("aggregations", {}).items()
+        }
+        return hits, response["hits"]["total"]["value"], facets
+
+    def _suggest(self, q, kinds, limit):
+        if not self._exists():
+            return []
+        response = self.client.search(
+            index=self.alias, size=limit, source=["display.title", "url", "kind"],
+            query={"bool": {"must": [{"match_phrase": {"suggest": q}}], "filter": [{"terms": {"kind": list(kinds)}}]}},
+        )
+        return [{"title": h["_source"]["display"]["title"], "url": h["_source"]["url"], "kind": h["_source"]["kind"]}
+                for h in response["hits"]["hits"]]
