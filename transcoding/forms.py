@@ -8,6 +8,7 @@ from pathlib import Path
 from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from .models import new_video_key
 from .captions import CaptionsRejected, validate_captions
 from .permissions import permission_policy
 from .validation import VideoRejected, validate_video
@@ -45,11 +46,17 @@ class VideoAssetForm(WagtailAdminModelForm):
             allowed = permission_policy.collections_user_has_permission_for(for_user, action)
             self.fields["collection"].queryset = allowed
             self.fields["collection"].empty_label = None
+        if "key" in self.fields:
+            self.fields["key"].required = False
+            self.fields["key"].help_text = "可以不填,系统会自动生成。课程包里引用这段视频时用它。"
         if "original" in self.fields:
             self.fields["original"].widget.attrs["accept"] = "video/*"
             self.fields["original"].help_text = "手机、相机或录屏软件导出的视频(MP4、MOV、MKV、WebM…)。上传后会先检查,再在后台转码。"
         if "captions" in self.fields:
             self.fields["captions"].widget.attrs["accept"] = ".vtt,text/vtt"
+
+    def clean_key(self):
+        return self.cleaned_data.get("key") or self.instance.key or new_video_key()
 
     def clean_original(self):
         upload = self.cleaned_data.get("original")
