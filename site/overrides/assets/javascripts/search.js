@@ -15,6 +15,7 @@
   var statusBox = document.getElementById("gy-search-status");
   var list = document.getElementById("gy-results");
   var filterBox = document.getElementById("gy-filters");
+  /* Result summaries come from data-pagefind-meta; the hidden synonym terms never show. */
   var FILTERS = ["学段", "主题", "问题"];
   var KIND = { course: "家长课程", lesson: "五步教学法课", micro: "微课", studio: "名师工作室" };
   var state = null;
@@ -26,7 +27,8 @@
     state = fetch("/pagefind/site.json", { cache: "no-cache" }).then(function (r) { return r.json(); }).then(function (site) {
       var shards = site.shards;
       return import(shards[0] + "pagefind.js").then(function (pagefind) {
-        return pagefind.options({ basePath: shards[0], excerptLength: 40 }).then(function () {
+        return pagefind.options({ basePath: shards[0], excerptLength: 30,
+                                  ranking: { termSaturation: 1.0, termFrequency: 0.8, pageLength: 0.6 } }).then(function () {
           return Promise.all(shards.slice(1).map(function (s) { return pagefind.mergeIndex(s); }));
         }).then(function () {
           var vocab = site.vocabulary;
@@ -80,9 +82,15 @@
     });
   }
 
-  function bigrams(word) {
+  /* Known words inside an unknown run (红烧肉 has none; 钢琴考级老师 has 老师). */
+  function subWords(ctx, word) {
     var out = [];
-    for (var i = 0; i + 2 <= word.length; i++) out.push(word.substr(i, 2));
+    for (var i = 0; i < word.length; i++) {
+      for (var len = Math.min(ctx.maxLen, word.length - i); len >= 2; len--) {
+        var piece = word.substr(i, len);
+        if (piece !== word && ctx.dict.has(piece) && !ctx.stop.has(piece)) { out.push(piece); break; }
+      }
+    }
     return out;
   }
 
@@ -97,33 +105,66 @@
     }));
   }
 
-  /* One concept: its word and synonyms; an unknown word with no hit tries its 2-character pieces. */
+  /* One concept: its word and synonyms; an unknown word with no hit tries the known words inside it. */
   function searchConcept(ctx, term, filters) {
     var hits = new Map();
     var group = ctx.syn.get(term.w) || [term.w];
     var words = [term.w].concat(group.filter(function (w) { return w !== term.w; }));
+    var concept = { words: words, hits: hits, fallback: false };
     return searchWords(ctx, words.slice(0, 1), filters, 1, hits).then(function () {
       return searchWords(ctx, words.slice(1), filters, 0.9, hits);
     }).then(function () {
-      if (hits.size || term.known || term.w.length < 3) return hits;
-      return searchWords(ctx, bigrams(term.w), filters, 0.5, hits).then(function () { return hits; });
+      if (hits.size || term.known || term.w.length < 3) return concept;
+      var pieces = subWords(ctx, term.w);
+      concept.words = pieces;
+      concept.fallback = true;
+      return searchWords(ctx, pieces, filters, 0.5, hits).then(function () { return concept; });
     });
   }
 
+  var CANDIDATES = 30;
+
+  /* Pagefind matches by word prefix and splits unknown words into characters (红烧肉 finds 吴晓红),
+     so each candidate is checked: a concept counts only if one of its words is really in the page.
+     A word in the title or the page's problems counts double (titles and problems rank first). */
   function rank(concepts) {
     var pages = new Map();
-    concepts.forEach(function (hits) {
-      hits.forEach(function (hit, id) {
-        var p = pages.get(id) || { result: hit.result, matched: 0, score: 0 };
-        p.matched += 1; p.score += hit.score;
+    concepts.forEach(function (c) {
+      c.hits.forEach(function (hit, id) {
+        var p = pages.get(id) || { result: hit.result, claimed: 0, score: 0 };
+        p.claimed += 1; p.score += hit.score;
         pages.set(id, p);
       });
     });
-    var all = Array.from(pages.values());
-    var complete = all.filter(function (p) { return p.matched === concepts.length; });
-    var ranked = complete.length ? complete : all;
-    ranked.sort(function (a, b) { return b.matched - a.matched || b.score - a.score; });
-    return { results: ranked, complete: complete.length > 0 };
+    var candidates = Array.from(pages.values()).sort(function (a, b) {
+      return b.claimed - a.claimed || b.score - a.score;
+    }).slice(0, CANDIDATES);
+    return Promise.all(candidates.map(function (p) { return p.result.data(); })).then(function (datas) {
+      var need = Math.max(1, Math.ceil(concepts.length / 2));
+      var kept = [];
+      candidates.forEach(function (p, i) {
+        var d = datas[i];
+        var title = normalise((d.meta && d.meta.title) || "");
+        var problems = normalise((d.meta && d.meta.problems) || "");
+        var text = normalise(d.content || "");
+        var matched = 0, direct = 0, boost = 0;
+        concepts.forEach(function (c) {
+          if (!c.hits.has(p.result.id)) return;
+          var found = c.words.filter(function (w) { return text.indexOf(w) >= 0 || title.indexOf(w) >= 0; });
+          if (!found.length) return;
+          matched += 1;
+          if (!c.fallback) direct += 1;
+          if (found.some(function (w) { return title.indexOf(w) >= 0; })) boost += 2;
+          else if (found.some(function (w) { return problems.indexOf(w) >= 0; })) boost += 1;
+        });
+        if (!direct || matched < need) return;
+        kept.push({ data: d, matched: matched, score: p.score * (1 + boost) });
+      });
+      var complete = kept.filter(function (k) { return k.matched === concepts.length; });
+      var ranked = complete.length ? complete : kept;
+      ranked.sort(function (a, b) { return b.matched - a.matched || b.score - a.score; });
+      return { results: ranked, complete: complete.length > 0 };
+    });
   }
 
   function query(text, filters) {
@@ -131,9 +172,10 @@
       var terms = segment(ctx, text);
       if (!terms.length) return { terms: [], results: [], complete: true };
       return Promise.all(terms.map(function (t) { return searchConcept(ctx, t, filters); })).then(function (concepts) {
-        var out = rank(concepts);
-        out.terms = terms.map(function (t) { return t.w; });
-        return out;
+        return rank(concepts).then(function (out) {
+          out.terms = terms.map(function (t) { return t.w; });
+          return out;
+        });
       });
     });
   }
@@ -194,7 +236,7 @@
         return;
       }
       statusBox.textContent = (out.complete ? "找到 " : "没有完全符合的结果,以下是最接近的 ") + out.results.length + " 条结果";
-      return Promise.all(top.map(function (p) { return p.result.data(); })).then(function (datas) {
+      return Promise.resolve(top.map(function (p) { return p.data; })).then(function (datas) {
         if (id !== runId) return;
         datas.forEach(function (d) {
           var li = el("li", { "class": "gy-result" });
@@ -202,9 +244,7 @@
           if (KIND[kind]) li.appendChild(el("span", { "class": "gy-card__kind" }, KIND[kind]));
           var a = el("a", { href: d.url }, (d.meta && d.meta.title) || d.url);
           li.appendChild(el("h3", {})).appendChild(a);
-          var p = el("p", {});
-          p.innerHTML = d.excerpt; /* Pagefind escapes the page text and adds only <mark> */
-          li.appendChild(p);
+          if (d.meta && d.meta.summary) li.appendChild(el("p", {}, d.meta.summary));
           list.appendChild(li);
         });
         document.body.setAttribute("data-search-done", "1");
@@ -218,9 +258,7 @@
 
   window.gongyuSearch = function (text) {
     return query(text, {}).then(function (out) {
-      return Promise.all(out.results.slice(0, 10).map(function (p) { return p.result.data(); })).then(function (ds) {
-        return { terms: out.terms, complete: out.complete, urls: ds.map(function (d) { return d.url; }) };
-      });
+      return { terms: out.terms, complete: out.complete, urls: out.results.slice(0, 10).map(function (p) { return p.data.url; }) };
     });
   };
 
