@@ -37,7 +37,8 @@ def choosable_pages(user, pages=None):
     restricted = PageViewRestriction.objects.values_list("page__path", flat=True)
     public = Q(live=True, has_unpublished_changes=False) & ~_under(restricted)
     own = _under(own_roots(user).values_list("path", flat=True))
-    return pages.filter(public | own | Q(depth=1))
+    # Filter by id (a filter field of the search index too, so chooser search works).
+    return pages.filter(pk__in=Page.objects.filter(public | own | Q(depth=1)).values("pk"))
 
 
 def may_choose(user, page_ids):

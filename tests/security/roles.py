@@ -109,5 +109,6 @@ def studio_image(role, marker):
     image = get_image_model()(title=f"图片 {marker}", collection=role.collection)
     image.file.save(f"picture-{role.pk}.png", ContentFile(buffer.getvalue()), save=False)
     image._set_image_file_metadata()
+    image.width, image.height = 40, 30
     image.save()
     return image
