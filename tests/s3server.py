@@ -1,0 +1,41 @@
+"""moto's S3 server as a real HTTP endpoint on localhost, for tests that talk to S3."""
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import requests
+
+MOTO = Path(sys.executable).parent / "moto_server"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def moto_server():
+    """Yield (boto3 client, endpoint URL) of a fresh moto server; stop it afterwards."""
+    port = free_port()
+    process = subprocess.Popen([str(MOTO), "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                requests.get(endpoint, timeout=0.5)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test")
+        yield client, endpoint
+    finally:
+        process.terminate()
+        process.wait(10)
