@@ -104,26 +104,24 @@ class ElasticsearchBackend(SearchBackend):
             return
         self.ensure_index()
         actions = [{"_index": self.alias, "_id": e.meta.id, "_source": self._source(e)} for e in entries]
-        helpers.bulk(self.client, actions, refresh="wait_for")
+        helpers.bulk(self.client, actions, refresh=True)
 
     def delete(self, entry_ids):
         entry_ids = list(entry_ids)
         if not entry_ids or not self._exists():
             return
         actions = [{"_op_type": "delete", "_index": self.alias, "_id": i} for i in entry_ids]
-        helpers.bulk(self.client, actions, refresh="wait_for", raise_on_error=False)
+        helpers.bulk(self.client, actions, refresh=True, raise_on_error=False)
 
     def delete_subtree(self, path):
-        if path and self._exists():
-            self.client.delete_by_query(
-                index=self.alias, query={"prefix": {"path": path}}, refresh=True, conflicts="proceed"
-            )
+        # delete_by_query lives in the reindex module, which a minimal node lacks: find, then delete.
+        self.delete(self.ids_under(path))
 
     def ids_under(self, path):
         if not path or not self._exists():
             return set()
-        response = self.client.search(index=self.alias, query={"prefix": {"path": path}}, size=10000, source=False)
-        return {hit["_id"] for hit in response["hits"]["hits"]}
+        hits = helpers.scan(self.client, index=self.alias, query={"query": {"prefix": {"path": path}}, "_source": False})
+        return {hit["_id"] for hit in hits}
 
     def count(self):
         return self.client.count(index=self.alias)["count"] if self._exists() else 0
