@@ -15,3 +15,7 @@ from cms.settings import *  # noqa: E402,F403
 
 # No collected static files in tests, so no WhiteNoise either.
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
+
+# Login lockouts are off in tests (Django's test client logs in without a request); the
+# rate-limit tests turn them on.
+AXES_ENABLED = False

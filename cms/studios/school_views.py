@@ -26,7 +26,7 @@ NEXT_STEP = {
     TopicClaim.Status.CLAIMED: TopicClaim.Status.RESEARCHING,
     TopicClaim.Status.RESEARCHING: TopicClaim.Status.CONCLUDED,
 }
-MAX_REPORT_BYTES = getattr(settings, "GONGYU_MAX_DOCUMENT_BYTES", 50 * 1024 * 1024)
+MAX_REPORT_BYTES = settings.GONGYU_MAX_DOCUMENT_BYTES
 
 
 class ReportForm(forms.Form):
