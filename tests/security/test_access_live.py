@@ -56,13 +56,15 @@ def app_server(transactional_db):
                                 "--log-level", "warning"], env=env, cwd=settings.BASE_DIR)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        deadline = time.monotonic() + 120  # a loaded 2-core CI machine starts gunicorn slowly
+        while True:
             try:
-                requests.get(base + "/admin/login/", timeout=2)
+                requests.get(base + "/admin/login/", timeout=30)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 assert process.poll() is None, "gunicorn exited"
-                time.sleep(0.2)
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.3)
         yield base
     finally:
         process.terminate()
