@@ -41,9 +41,32 @@ def make_hostile(lesson):
     return lesson
 
 
+CAPTIONS = "WEBVTT\n\n00:00.000 --> 00:05.000\n家长朋友们好,欢迎收看本节微课。\n"
+
+
+def long_video_micro(tmp_path):
+    """A micro-lesson with a 6-second video and WebVTT captions (the demo's videos last 1 s)."""
+    from django.core.files.base import ContentFile
+
+    from cms.catalogue.models import MicroLessonPage
+    from curricula.demo_media import make_video
+    from transcoding.api import store_video, transcode_now
+
+    source = tmp_path / "long.mp4"
+    make_video("续播测试", source, seconds=6, size="320x180")
+    asset = store_video(key="site-test-long", title="续播测试", path=source, transcode=False)
+    asset.captions.save("long.vtt", ContentFile(CAPTIONS.encode()), save=True)
+    transcode_now(asset)
+    micro = MicroLessonPage.objects.live().order_by("path").first()
+    micro.video = asset
+    micro.save_revision().publish()
+    return micro
+
+
 @pytest.fixture(scope="module")
 def built_site(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo catalogue plus one hostile lesson, published once; database changes rolled back."""
+    """The demo catalogue plus one hostile lesson and one micro-lesson with a longer captioned
+    video, published once; the database changes are rolled back afterwards."""
     from cms.catalogue.models import LessonPage
     from cms.publishing.api import publish
 
@@ -52,8 +75,11 @@ def built_site(django_db_setup, django_db_blocker, tmp_path_factory):
         with transaction.atomic():
             lesson = LessonPage.objects.live().order_by("path").last()
             make_hostile(lesson)
+            micro = long_video_micro(tmp_path_factory.mktemp("video"))
             result = publish(out, full=True)
-            info = {"out": out, "result": result, "hostile_url": lesson.url_path[len("/home"):]}
+            info = {"out": out, "result": result, "hostile_url": lesson.url_path[len("/home"):],
+                    "video_url": micro.url_path[len("/home"):],
+                    "lesson_url": LessonPage.objects.live().order_by("path").first().url_path[len("/home"):]}
             transaction.set_rollback(True)
     return info
 

@@ -8,6 +8,7 @@
   var script = document.currentScript;
   var hlsUrl = script && script.getAttribute("data-hls");
   var hlsLoading = null;
+  var NATIVE_BROKEN = "gongyu:native-hls-broken";
 
   function loadHls() {
     if (window.Hls) return Promise.resolve(window.Hls);
@@ -48,7 +49,17 @@
     });
     this.video.addEventListener("pause", function () { self.savePosition(); });
     this.video.addEventListener("ended", function () { store(self.key, "0"); });
-    this.video.addEventListener("error", function () { if (!self.hls) self.fail(); });
+    this.video.addEventListener("error", function () {
+      if (self.hls || !self.video.getAttribute("src")) return;
+      if (self.figure.getAttribute("data-engine") === "native" && window.MediaSource) {
+        clearTimeout(self.watchdog);
+        store(NATIVE_BROKEN, "1");
+        self.video.removeAttribute("src");
+        self.startHls();
+      } else {
+        self.fail();
+      }
+    });
   }
 
   Player.prototype.savePosition = function () {
@@ -75,11 +86,27 @@
       }
     };
     this.video.addEventListener("loadedmetadata", seek, { once: true });
-    if (this.video.canPlayType(HLS_TYPE)) {
+    if (this.video.canPlayType(HLS_TYPE) && recall(NATIVE_BROKEN) !== "1") {
       this.video.src = this.source();
       this.figure.setAttribute("data-engine", "native");
+      // Some browsers answer "maybe" and then never load the playlist: fall back to hls.js.
+      clearTimeout(this.watchdog);
+      this.watchdog = setTimeout(function () {
+        if (self.video.readyState < 1 && window.MediaSource) {
+          store(NATIVE_BROKEN, "1");
+          self.video.removeAttribute("src");
+          self.video.load();
+          self.video.addEventListener("loadedmetadata", seek, { once: true });
+          self.startHls();
+        }
+      }, 2500);
       return;
     }
+    this.startHls();
+  };
+
+  Player.prototype.startHls = function () {
+    var self = this;
     loadHls().then(function (Hls) {
       if (!Hls.isSupported()) { self.fail(); return; }
       if (self.hls) self.hls.destroy();

@@ -154,8 +154,10 @@
           if (!found.length) return;
           matched += 1;
           if (!c.fallback) direct += 1;
-          if (found.some(function (w) { return title.indexOf(w) >= 0; })) boost += 2;
-          else if (found.some(function (w) { return problems.indexOf(w) >= 0; })) boost += 1;
+          var own = c.fallback ? null : c.words[0];  /* the parent's own word weighs more than a synonym */
+          if (own && title.indexOf(own) >= 0) boost += 2;
+          else if (found.some(function (w) { return title.indexOf(w) >= 0; })) boost += 1;
+          else if (found.some(function (w) { return problems.indexOf(w) >= 0; })) boost += 0.5;
         });
         if (!direct || matched < need) return;
         kept.push({ data: d, matched: matched, score: p.score * (1 + boost) });
