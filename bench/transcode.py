@@ -134,9 +134,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="20 s sources, no 10-minute source")
     parser.add_argument("--long", nargs="*", default=["720p"], help="sizes of the 10-minute landscape sources")
+    parser.add_argument("--long-only", action="store_true", help="only the 10-minute sources")
     args = parser.parse_args()
     seconds = 20 if args.quick else 60
-    cases = [(size, portrait, seconds, True) for size in ("720p", "1080p") for portrait in (False, True)]
+    cases = [] if args.long_only else [
+        (size, portrait, seconds, True) for size in ("720p", "1080p") for portrait in (False, True)]
     if not args.quick:
         cases += [(size, False, 600, False) for size in args.long]
     print(f"cores: {os.cpu_count()}  preset: {settings.GONGYU_X264_PRESET}  segment: {settings.GONGYU_HLS_SEGMENT_SECONDS}s  "

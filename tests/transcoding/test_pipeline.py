@@ -183,3 +183,16 @@ def test_captions_are_copied_and_referenced(tmp_path):
     master = (final / "master.m3u8").read_text()
     assert 'TYPE=SUBTITLES' in master and 'URI="captions/index.m3u8"' in master and 'SUBTITLES="subs"' in master
     assert "../captions.vtt" in (final / "captions" / "index.m3u8").read_text()
+
+
+def test_a_job_over_its_time_limit_is_stopped_and_leaves_no_ffmpeg_behind(tmp_path):
+    from transcoding.runner import FfmpegFailed
+
+    source = video(tmp_path / "long.mp4", seconds=8, size="1280x720")
+    facts = validate_video(source)
+    with pytest.raises(FfmpegFailed) as stopped:
+        transcode(source, tmp_path / "work", facts, FolderSink(tmp_path / "final"), timeout=1.0)
+    assert stopped.value.timed_out
+    left = subprocess.run(["pgrep", "-f", f"ffmpeg .*{source}"], capture_output=True, text=True).stdout
+    assert left.strip() == ""
+    assert not (tmp_path / "final" / "720p").exists()
