@@ -99,7 +99,7 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
     result.timings = timings
     planned = {o.path for o in outputs}
     stale = [path for path in known if path not in planned]
-    if not todo and not stale and live is not None:
+    if not todo and not stale and live is not None and not state.pending_shards:
         timings["total"] = time.monotonic() - started
         result.release = live
         return result
@@ -113,6 +113,19 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 dest.write_bytes((shell.directory / "site" / rel).read_bytes())
         renderer = Renderer(shell, vocabulary, base_url)
+        cache = releases.releases_dir(out) / ".cache" / "qr"
+
+        def qr_cache(folder, output):
+            # A QR code depends on its URL only: kept across builds (they are slow to draw).
+            key = fingerprint([base_url, output.inputs["url"]])
+            path = folder / f"{key}.svg"
+            if path.exists():
+                return path.read_bytes()
+            data = renderer.render(output)
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            return data
+
         page_ids = [o.page_id for o in todo if o.page_id and o.kind != "qr"]
         pages = {}
         for start in range(0, len(page_ids), 500):
@@ -125,8 +138,10 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
             links, assets = Renderer.body_links(output.kind, page)
             videos = {pk: site_video(asset, release) for pk, asset in assets.items()}
             links["video_dirs"] = sorted(v["dir"] for v in videos.values() if v)
-            vstates.update(video_states([pk for pk in links["videos"] if pk not in vstates]))
-            data = renderer.render(output, page, videos, live_cards)
+            missing = [pk for pk in links["videos"] if pk not in vstates]
+            if missing:
+                vstates.update(video_states(missing))
+            data = qr_cache(cache, output) if output.kind == "qr" else renderer.render(output, page, videos, live_cards)
             releases.write_file(release, output.path, data)
             stored_links = links if output.kind != "qr" else {}
             records[output.path] = (output, fingerprint([salt, output.inputs, link_state(stored_links or None)]), stored_links)
@@ -139,15 +154,20 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
 
         changed_shards = set(range(shards)) if full else (
             {o.shard for o in todo if o.shard is not None}
-            | {known[p].shard for p in stale if known[p].shard is not None})
+            | {known[p].shard for p in stale if known[p].shard is not None}
+            | {s for s in state.pending_shards if s < shards})
         shard_files = {s: sorted(o.path for o in outputs if o.shard == s) for s in changed_shards}
-        index_shards(release, shard_files)
-        result.shards_indexed = sorted(changed_shards)
-        if full or changed_shards:
+
+        def index_search(root):
+            index_shards(root, shard_files)
             texts = [n.title + " " + n.summary[:200] for n in model.nodes.values() if n.kind in SEARCHABLE]
             texts += [p.title for p in model.problems.values()]
-            write_site_json(release, shards, vocabulary.browser_vocabulary(texts))
-        timings["search"] = time.monotonic() - started
+            write_site_json(root, shards, vocabulary.browser_vocabulary(texts))
+            result.shards_indexed = sorted(changed_shards)
+
+        if full:
+            index_search(release)  # a full build goes live once, search included
+            timings["search"] = time.monotonic() - started
 
         keep_videos = set()
         for path in planned:
@@ -157,6 +177,7 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
                 keep_videos.update(known[path].links.get("video_dirs", []))
         prune_videos(release, keep_videos)
         releases.go_live(out, release)
+        timings["live"] = time.monotonic() - started
     except BaseException:
         releases.discard(release)
         raise
@@ -175,7 +196,21 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
         state.shards = shards
         state.vocabulary = vocabulary.digest
         state.published_at = timezone.now()
+        state.pending_shards = [] if full else sorted(changed_shards)
         state.save()
+    if not full and changed_shards:
+        # Second step: the pages are live; now the search shards that hold them are rebuilt in
+        # another release and swapped in. If this fails the shards stay pending for next time.
+        search_release = releases.new_release(out, release)
+        try:
+            index_search(search_release)
+            releases.go_live(out, search_release)
+        except BaseException:
+            releases.discard(search_release)
+            raise
+        result.release = search_release
+        SiteTarget.objects.filter(pk=state.pk).update(pending_shards=[])
+        timings["search"] = time.monotonic() - started
     releases.prune_releases(out)
     timings["total"] = time.monotonic() - started
     log.info("家长网站已发布:%s 个文件更新,%s 个删除,用时 %.1f 秒", len(result.written), len(result.removed), timings["total"])

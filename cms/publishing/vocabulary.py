@@ -21,16 +21,17 @@ class Vocabulary:
                           if line.strip() and not line.startswith("#")]
         self.digest = hashlib.sha1(repr((self.groups, self.stop, self.userwords)).encode()).hexdigest()
 
-    def hidden_terms(self, text: str) -> str:
-        """Index-side expansion: the page's own words (segmented as the query will be) and every
-        synonym of a word it contains, so 叛逆 finds a page that only says 逆反."""
-        tokens = set(segment_for_index(text or ""))
+    def hidden_terms(self, text: str, key_text: str = "") -> str:
+        """Index-side expansion: the words of ``key_text`` (title and problems, segmented as the
+        query will be) and every synonym of a word that ``text`` contains, so 叛逆 finds a page
+        that only says 逆反."""
+        text = text or ""
+        tokens = [t for t in segment_for_index(key_text) if len(t) > 1] if key_text else []
         extra = []
         for group in self.groups:
-            if any(word in tokens or (len(word) > 1 and word in text) for word in group):
+            if any(len(word) > 1 and word in text for word in group):
                 extra.extend(group)
-        words = sorted(t for t in tokens if len(t) > 1) + extra
-        return " ".join(dict.fromkeys(words))
+        return " ".join(dict.fromkeys(tokens + extra))
 
     def browser_vocabulary(self, texts) -> dict:
         """Words the browser's longest-match segmenter knows: the user dictionary, the synonyms,

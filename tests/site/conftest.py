@@ -63,6 +63,15 @@ def long_video_micro(tmp_path):
     return micro
 
 
+def ready_intro_video(lesson):
+    """Make sure the lesson's 视频导入 video is transcoded (so the page shows the player)."""
+    from transcoding.api import playback, transcode_now
+
+    asset = lesson.step("video_intro")["video"]
+    if playback(asset) is None:
+        transcode_now(asset)
+
+
 @pytest.fixture(scope="module")
 def built_site(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo catalogue plus one hostile lesson and one micro-lesson with a longer captioned
@@ -76,6 +85,8 @@ def built_site(django_db_setup, django_db_blocker, tmp_path_factory):
             lesson = LessonPage.objects.live().order_by("path").last()
             make_hostile(lesson)
             micro = long_video_micro(tmp_path_factory.mktemp("video"))
+            first = LessonPage.objects.live().order_by("path").first()
+            ready_intro_video(first)
             result = publish(out, full=True)
             info = {"out": out, "result": result, "hostile_url": lesson.url_path[len("/home"):],
                     "video_url": micro.url_path[len("/home"):],

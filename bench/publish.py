@@ -1,0 +1,298 @@
+#!/usr/bin/env python
+"""Benchmark of the parent-site publish (issue 6), in a private state folder.
+
+    .venv/bin/python bench/publish.py --lessons 1000 [--keep]
+
+Generates N five-step lessons (10 per course, realistic Chinese text of ~1,400 characters each)
+and prints, all measured in the same run:
+  (a) full build time of ``publish`` (pages + sharded Pagefind);
+  (b) one edited lesson: time until its page and every listing showing it are live, and until
+      the site's own search (in chromium) finds the new text;
+  (c) the naive baseline: a plain ``mkdocs build`` (mkdocs-material, its search plugin on) of the
+      same pages exported as Markdown sources, then Pagefind over its output — with the ratios;
+  (d) bytes a browser downloads for a first search (Pagefind shards + vocabulary + search.js)
+      against mkdocs-material's own search_index.json for the same pages.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def parse():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lessons", type=int, default=1000)
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="profile the full build and stop")
+    return parser.parse_args()
+
+
+ARGS = parse()
+WORK = Path(tempfile.mkdtemp(prefix=f"gongyu-bench-publish-{ARGS.lessons}-"))
+os.environ.update(GONGYU_VAR_DIR=str(WORK / "var"), GONGYU_SITE_AUTO_PUBLISH="0",
+                  GONGYU_TASK_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
+                  DJANGO_SETTINGS_MODULE="cms.settings", NO_MKDOCS_2_WARNING="1")
+
+import django  # noqa: E402
+
+django.setup()
+
+import yaml  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from wagtail.models import Page  # noqa: E402
+
+from cms.catalogue.models import CoursePage, LessonPage, StudioPage  # noqa: E402
+from cms.catalogue.structure import ensure_site, studio_index  # noqa: E402
+from cms.publishing.api import export_markdown, publish  # noqa: E402
+from cms.taxonomy.models import Problem, Stage, Theme  # noqa: E402
+from transcoding.api import VideoAsset  # noqa: E402
+
+rng = random.Random(6)
+SUBJECTS = ["孩子", "青春期的孩子", "上初中的儿子", "刚上一年级的女儿", "留守在家的孩子", "高三的孩子", "幼儿园的小朋友"]
+TROUBLES = ["总是抱着手机不放", "写作业拖拉磨蹭", "一说就顶嘴", "考试前紧张得睡不着", "不愿意和父母交流", "沉迷短视频",
+            "早上不肯起床", "和同学闹了矛盾", "做事没有耐心", "不肯做家务", "遇到挫折就发脾气", "周末只想打游戏"]
+ACTIONS = ["先放下评判,听孩子把话说完", "和孩子一起商量家庭规则", "用具体的话表扬孩子的努力", "给孩子留出自己安排的时间",
+           "把大任务拆成几个小步骤", "睡前一小时全家放下屏幕", "每天留十分钟专心陪伴", "用“我信息”说出自己的感受",
+           "约定好时间再开始玩", "让孩子参与家务并说声谢谢", "和老师保持沟通,了解孩子在校情况", "情绪上来时先深呼吸再说话"]
+REASONS = ["这样孩子会感到被尊重", "规则是一起定的,孩子更愿意遵守", "孩子需要看到自己的进步", "亲子关系是一切教育的基础",
+           "家长的榜样比说教更有力量", "小步前进更容易坚持", "孩子的大脑还在发育,需要我们耐心等待"]
+
+
+def sentence():
+    return (f"{rng.choice(SUBJECTS)}{rng.choice(TROUBLES)},家长可以{rng.choice(ACTIONS)},"
+            f"{rng.choice(REASONS)}。")
+
+
+def paragraph(chars):
+    text = ""
+    while len(text) < chars:
+        text += sentence()
+    return text
+
+
+def lesson_body(video_id):
+    def item(value):
+        return {"type": "item", "value": value, "id": str(uuid.uuid4())}
+
+    blocks = [
+        ("video_intro", {"video": video_id, "text": paragraph(150)}),
+        ("discussion", {"text": paragraph(120), "prompts": [item(paragraph(40)) for _ in range(3)],
+                        "cases": [item({"title": "案例:" + rng.choice(TROUBLES), "text": paragraph(300)})]}),
+        ("summary", {"text": paragraph(80), "points": [item(paragraph(50)) for _ in range(4)]}),
+        ("homework", {"text": paragraph(60), "tasks": [item({"title": "家庭作业:" + rng.choice(ACTIONS), "text": paragraph(200)})]}),
+        ("extension", {"text": paragraph(60), "micro_lessons": []}),
+    ]
+    return json.dumps([{"type": t, "value": v, "id": str(uuid.uuid4())} for t, v in blocks], ensure_ascii=False)
+
+
+def insert_children(parent, model, rows, extra_columns):
+    """Insert many child pages of one model at once (Wagtail's add_child is one page at a time)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ct = ContentType.objects.get_for_model(model)
+    start = parent.numchild
+    from django.utils import timezone
+
+    now = timezone.now()
+    pages = []
+    for i, row in enumerate(rows, start=1):
+        path = model._get_path(parent.path, parent.depth + 1, start + i)
+        pages.append(Page(
+            path=path, depth=parent.depth + 1, numchild=0, title=row["title"], draft_title=row["title"],
+            slug=row["slug"], content_type=ct, live=True, has_unpublished_changes=False,
+            url_path=parent.url_path + row["slug"] + "/", first_published_at=now, last_published_at=now,
+            locale_id=parent.locale_id, translation_key=uuid.uuid4()))
+    Page.objects.bulk_create(pages, batch_size=500)
+    created = {p.path: p.pk for p in Page.objects.filter(path__in=[p.path for p in pages])}
+    table = model._meta.db_table
+    cols = ["page_ptr_id"] + extra_columns
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})",
+            [[created[p.path]] + [row[c] for c in extra_columns] for p, row in zip(pages, rows)])
+    Page.objects.filter(pk=parent.pk).update(numchild=start + len(rows))
+    parent.numchild = start + len(rows)
+    return [created[p.path] for p in pages]
+
+
+def generate(n_lessons):
+    call_command("migrate", verbosity=0)
+    taxonomy = yaml.safe_load((REPO / "curricula/demo/taxonomy.yaml").read_text())
+    for i, s in enumerate(taxonomy["stages"]):
+        Stage.objects.create(code=s["code"], name=s["name"], sort_order=i)
+    themes = {}
+    for i, t in enumerate(taxonomy["themes"]):
+        themes[t["code"]] = Theme.objects.create(code=t["code"], name=t["name"], sort_order=i)
+    stages = list(Stage.objects.all())
+    for i, p in enumerate(taxonomy["problems"]):
+        problem = Problem.objects.create(code=p["code"], title=p["title"], theme=themes[p["theme"]], sort_order=i)
+        problem.stages.set([s for s in stages if s.code in p.get("stages", [])])
+    problems = list(Problem.objects.all())
+    ensure_site()
+    video = VideoAsset.objects.create(key="bench-video", title="示例视频", original="videos/originals/bench.mp4")
+    n_courses = -(-n_lessons // 10)
+    n_studios = max(1, -(-n_courses // 100))
+    made = 0
+    for s in range(n_studios):
+        index = studio_index()
+        studio = StudioPage(title=f"第{s + 1}家庭教育名师工作室", slug=f"studio-{s + 1}", introduction=paragraph(200))
+        index.add_child(instance=studio)
+        studio.save_revision().publish()
+        studio = Page.objects.get(pk=studio.pk)
+        count = min(100, n_courses - s * 100)
+        course_rows = [{"title": f"{rng.choice(TROUBLES)}?家长课第{s * 100 + c + 1}讲", "slug": f"course-{c + 1}",
+                        "summary": paragraph(60)[:200], "introduction": paragraph(300)} for c in range(count)]
+        course_ids = insert_children(studio, CoursePage, course_rows, ["summary", "introduction"])
+        through = CoursePage.problems.through
+        through.objects.bulk_create([through(coursepage_id=cid, problem_id=rng.choice(problems).pk) for cid in course_ids])
+        CoursePage.stages.through.objects.bulk_create(
+            [CoursePage.stages.through(coursepage_id=cid, stage_id=rng.choice(stages).pk) for cid in course_ids])
+        CoursePage.themes.through.objects.bulk_create(
+            [CoursePage.themes.through(coursepage_id=cid, theme_id=rng.choice(list(themes.values())).pk) for cid in course_ids])
+        for cid in course_ids:
+            course = Page.objects.get(pk=cid)
+            n = min(10, n_lessons - made)
+            if n <= 0:
+                break
+            rows = [{"title": f"{rng.choice(SUBJECTS)}{rng.choice(TROUBLES)}怎么办(第{made + i + 1}课)", "slug": f"lesson-{i + 1}",
+                     "summary": paragraph(50)[:200], "body": lesson_body(video.pk)} for i in range(n)]
+            insert_children(course, LessonPage, rows, ["summary", "body"])
+            made += n
+    return made
+
+
+def timed(fn, *args, **kwargs):
+    start = time.monotonic()
+    result = fn(*args, **kwargs)
+    return time.monotonic() - start, result
+
+
+def site_text(out, url):
+    return (out / url.strip("/") / "index.html").read_text()
+
+
+def search_until_found(out, word, url, started):
+    """Poll the built site's search in chromium until ``url`` is a result for ``word``."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.site.conftest import serve
+    from tests.site.search_eval import CHROMIUM_ARGS
+
+    with serve(out) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        while True:
+            page.goto(base + "/search/")
+            page.wait_for_function("typeof window.gongyuSearch === 'function'")
+            found = page.evaluate("q => window.gongyuSearch(q)", word)
+            if url in found["urls"]:
+                break
+            if time.monotonic() - started > 120:
+                raise SystemExit("search never found the edited lesson")
+        elapsed = time.monotonic() - started
+        # (d) first-search bytes on a fresh page.
+        sizes = {}
+        page = browser.new_page()
+
+        def on_response(response):
+            if "/pagefind/" in response.url or "/assets/javascripts/search." in response.url:
+                try:
+                    sizes[response.url] = len(response.body())
+                except Exception:
+                    pass
+
+        page.on("response", on_response)
+        page.goto(base + "/search/")
+        page.wait_for_function("typeof window.gongyuSearch === 'function'")
+        page.evaluate("q => window.gongyuSearch(q)", "孩子总是玩手机怎么办")
+        browser.close()
+    return elapsed, sizes
+
+
+def naive_baseline(out_dir):
+    docs = WORK / "naive" / "docs"
+    t_export, pages = timed(export_markdown, docs, WORK / "naive" / "cache")
+    config = WORK / "naive" / "mkdocs.yml"
+    config.write_text(yaml.safe_dump({
+        "site_name": "共育 · 家长课程超市", "docs_dir": str(docs), "site_dir": str(out_dir),
+        "theme": {"name": "material", "language": "zh", "font": False, "features": ["navigation.prune"]},
+    }, allow_unicode=True))
+    t_mkdocs, result = timed(subprocess.run, [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)],
+                             capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(result.stderr[-2000:])
+    from pagefind_bin_extended import get_executable
+
+    t_pagefind, result = timed(subprocess.run, [str(get_executable()), "--site", str(out_dir), "--quiet"],
+                               capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(result.stderr[-2000:])
+    return pages, t_export, t_mkdocs, t_pagefind
+
+
+def main():
+    print(f"工作目录 {WORK}")
+    t_gen, made = timed(generate, ARGS.lessons)
+    print(f"generated {made} lessons in {t_gen:.1f} s")
+    out = WORK / "var" / "site"
+    if ARGS.profile:
+        import cProfile
+        import pstats
+
+        cProfile.runctx("publish(out, full=True)", globals(), {"out": out}, str(WORK / "profile"))
+        pstats.Stats(str(WORK / "profile")).sort_stats("cumulative").print_stats(40)
+        return
+
+    t_full, result = timed(publish, out, full=True)
+    print(f"(a) full build: {t_full:.1f} s for {result.outputs} files "
+          f"(render {result.timings['render'] - result.timings['plan']:.1f} s, "
+          f"search {result.timings['search'] - result.timings['render']:.1f} s, shards {len(result.shards_indexed)})")
+
+    lesson = LessonPage.objects.order_by("path")[ARGS.lessons // 2].specific
+    course = lesson.get_parent()
+    word = "番茄钟计时法"
+    lesson.title = f"用{word}帮孩子专心写作业"
+    lesson.save_revision().publish()
+    started = time.monotonic()
+    edit = publish(out)
+    t_live = edit.timings["live"]  # the page and its listings swapped live (search follows)
+    url = lesson.url_path[len("/home"):]
+    assert word in site_text(out, url) and word in site_text(out, course.url_path[len("/home"):])
+    t_search, sizes = search_until_found(out, word, url, started)
+    print(f"(b) one edited lesson: page + listings live in {t_live:.2f} s ({len(edit.written)} files, "
+          f"shards re-indexed {edit.shards_indexed}); findable by search in {t_search:.2f} s")
+
+    if not ARGS.skip_baseline:
+        pages, t_export, t_mkdocs, t_pagefind = naive_baseline(WORK / "naive" / "site")
+        naive = t_mkdocs + t_pagefind
+        print(f"(c) naive baseline: mkdocs build {t_mkdocs:.1f} s + Pagefind {t_pagefind:.1f} s = {naive:.1f} s "
+              f"(Markdown export of {pages} pages took {t_export:.1f} s, not counted)")
+        print(f"    ratio full build / naive = {t_full / naive:.2f}  (goal ≤ 0.5)")
+        index = WORK / "naive" / "site" / "search" / "search_index.json"
+        raw = index.read_bytes() if index.exists() else b""
+        mkdocs_index = f"{len(raw) / 1024:.0f} KB ({len(gzip.compress(raw)) / 1024:.0f} KB gzipped)"
+    else:
+        mkdocs_index = "(baseline skipped)"
+    total = sum(sizes.values())
+    print(f"(d) first search downloads {total / 1024:.0f} KB in {len(sizes)} files; "
+          f"mkdocs-material's search_index.json: {mkdocs_index}")
+    if not ARGS.keep:
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
