@@ -288,7 +288,12 @@ def main():
     else:
         mkdocs_index = "(baseline skipped)"
     total = sum(sizes.values())
-    print(f"(d) first search downloads {total / 1024:.0f} KB in {len(sizes)} files; "
+    kinds = {}
+    for url, size in sizes.items():
+        name = url.rsplit("/", 2)[-2] if url.endswith((".pf_fragment", ".pf_index", ".pf_filter")) else url.rsplit("/", 1)[-1]
+        kinds[name] = kinds.get(name, 0) + size
+    print(f"(d) first search downloads {total / 1024:.0f} KB in {len(sizes)} files "
+          f"({', '.join(f'{k} {v / 1024:.0f} KB' for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])[:8])}); "
           f"mkdocs-material's search_index.json: {mkdocs_index}")
     if not ARGS.keep:
         shutil.rmtree(WORK, ignore_errors=True)

@@ -160,7 +160,7 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
 
         def index_search(root):
             index_shards(root, shard_files)
-            texts = [n.title + " " + n.summary[:200] for n in model.nodes.values() if n.kind in SEARCHABLE]
+            texts = [n.title for n in model.nodes.values() if n.kind in SEARCHABLE]
             texts += [p.title for p in model.problems.values()]
             write_site_json(root, shards, vocabulary.browser_vocabulary(texts))
             result.shards_indexed = sorted(changed_shards)

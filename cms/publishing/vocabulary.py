@@ -10,7 +10,7 @@ from collections import Counter
 from search.analysis import segment_for_index, stopwords, synonym_groups
 from search.analysis import USERDICT
 
-MAX_WORDS = 6000
+MAX_WORDS = 3000
 
 
 class Vocabulary:

@@ -122,7 +122,7 @@
     });
   }
 
-  var CANDIDATES = 30;
+  var CANDIDATES = 14;
 
   /* Pagefind matches by word prefix and splits unknown words into characters (红烧肉 finds 吴晓红),
      so each candidate is checked: a concept counts only if one of its words is really in the page.
