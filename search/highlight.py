@@ -12,6 +12,9 @@ SNIPPET_CHARS = 90
 
 
 def _normalised_with_map(text):
+    folded = normalise(text)
+    if len(folded) == len(text):  # the usual case: one character for one (full-width → half-width)
+        return folded, range(len(text))
     out, index = [], []
     for i, char in enumerate(text):
         folded = normalise(char)

@@ -120,16 +120,28 @@ class SearchBackend:
         }
 
 
-def facet_list(counts):
-    """{facet: {value: n}} -> {stage: [{code, name, count}], …} in shelf order."""
+_names = {"at": 0.0, "value": None}
+NAMES_TTL = 30.0  # seconds a process keeps the taxonomy names for facets
+
+
+def _facet_names():
     from cms.taxonomy.models import Problem, Stage, Theme
 
-    names = {
+    if _names["value"] is not None and time.monotonic() - _names["at"] < NAMES_TTL:
+        return _names["value"]
+    value = {
         "stages": {s.code: (s.name, i) for i, s in enumerate(Stage.objects.all())},
         "themes": {t.code: (t.name, i) for i, t in enumerate(Theme.objects.all())},
         "problems": {p.code: (p.title, i) for i, p in enumerate(Problem.objects.all())},
         "kind": {k: (v, i) for i, (k, v) in enumerate(KINDS.items())},
     }
+    _names.update(at=time.monotonic(), value=value)
+    return value
+
+
+def facet_list(counts):
+    """{facet: {value: n}} -> {stage: [{code, name, count}], …} in shelf order."""
+    names = _facet_names()
     out = {}
     for facet, field in FACETS.items():
         values = counts.get(field, {})

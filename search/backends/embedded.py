@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from ..analysis import index_text
 from ..documents import FACETS, KINDS, WEIGHTS
 from ..models import IndexEntry, IndexFacet
-from .base import SearchBackend, combine
+from .base import SYNONYM_WEIGHT, SearchBackend, combine
 
 FTS = "gongyu_search_fts"
 COLUMNS = ("title", "problem", "summary", "shelf", "body")
@@ -49,14 +49,54 @@ class _Sqlite:
 
         expression = f" {conjunction} ".join("(" + " OR ".join(quote(t) for t in g) + ")" for g in groups)
         weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
-        sql = (
-            f"SELECT rowid, -bm25({FTS}, {weights}) FROM {FTS} WHERE {FTS} MATCH %s"
-            f" AND rowid IN (SELECT id FROM gongyu_search_indexentry)"
-        )
+        # Every FTS row has its IndexEntry (written and deleted together); no join here: a join
+        # or IN (subquery) makes SQLite evaluate the MATCH far more slowly.
+        sql = f"SELECT rowid, -bm25({FTS}, {weights}) FROM {FTS} WHERE {FTS} MATCH %s"
         return sql, [expression], "rowid"
 
     def in_ids(self, ids):
         return "IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+
+    def match(self, cursor, groups, minimum, filters, offset, size):
+        """``base.combine`` done inside SQLite: per-token bm25 (synonyms weighted), best token per
+        concept, sum over concepts, at least ``minimum`` concepts; kept in a connection-private
+        TEMP table so the total, the page and the facet counts are read without Python loops."""
+        weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
+        parts, params = [], []
+        for g, group in enumerate(groups):
+            for position, token in enumerate(group):
+                weight = 1.0 if position == 0 else SYNONYM_WEIGHT
+                parts.append(f"SELECT rowid AS id, {g} AS g, -bm25({FTS}, {weights}) * {weight} AS s FROM {FTS} WHERE {FTS} MATCH %s")
+                params.append('"' + token.replace('"', '""') + '"')
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS gongyu_search_hits (id INTEGER PRIMARY KEY, s REAL)")
+        cursor.execute("DELETE FROM temp.gongyu_search_hits")
+        cursor.execute(
+            # MATERIALIZED: bm25() must run in its own query, never flattened into the aggregate.
+            f"INSERT INTO temp.gongyu_search_hits (id, s) WITH hits AS MATERIALIZED ({' UNION ALL '.join(parts)})"
+            " SELECT id, sum(s) FROM (SELECT id, g, max(s) AS s FROM hits GROUP BY id, g)"
+            " GROUP BY id HAVING count(*) >= %s",
+            params + [minimum],
+        )
+        for field, values in filters:
+            marks = ", ".join(["%s"] * len(values))
+            cursor.execute(
+                "DELETE FROM temp.gongyu_search_hits WHERE id NOT IN (SELECT entry_id FROM gongyu_search_indexfacet"
+                f" WHERE facet = %s AND value IN ({marks}))",
+                [field, *values],
+            )
+        cursor.execute("SELECT count(*) FROM temp.gongyu_search_hits")
+        total = cursor.fetchone()[0]
+        cursor.execute("SELECT id, s FROM temp.gongyu_search_hits ORDER BY s DESC, id LIMIT %s OFFSET %s", [size, offset])
+        page = cursor.fetchall()
+        cursor.execute(
+            "SELECT f.facet, f.value, count(*) FROM temp.gongyu_search_hits h"
+            " JOIN gongyu_search_indexfacet f ON f.entry_id = h.id GROUP BY f.facet, f.value"
+        )
+        facets = {}
+        for facet, value, n in cursor.fetchall():
+            facets.setdefault(facet, {})[value] = n
+        cursor.execute("DELETE FROM temp.gongyu_search_hits")
+        return page, total, facets
 
 
 class _Postgres:
@@ -180,37 +220,45 @@ class EmbeddedBackend(SearchBackend):
 
     # --- reading ------------------------------------------------------------------------------
 
-    def _filters(self, request, column):
-        sql, params = [], []
+    def _allowed(self, cursor, request):
+        """Entry ids passing the request's filters (None: no filter)."""
+        allowed = None
         for field, values in request.filters.items():
             if values:
                 marks = ", ".join(["%s"] * len(values))
-                sql.append(
-                    f" AND {column} IN (SELECT entry_id FROM gongyu_search_indexfacet WHERE facet = %s AND value IN ({marks}))"
+                cursor.execute(
+                    f"SELECT entry_id FROM gongyu_search_indexfacet WHERE facet = %s AND value IN ({marks})",
+                    [field, *values],
                 )
-                params += [field, *values]
-        return "".join(sql), params
+                ids = {row[0] for row in cursor.fetchall()}
+                allowed = ids if allowed is None else allowed & ids
+        return allowed
 
-    def _token_scores(self, cursor, request, token, cache):
+    def _token_scores(self, cursor, token, allowed, cache):
         if token not in cache:
             sql, params, column = self.sql.query([[token]], "AND")
-            fsql, fparams = self._filters(request, column)
-            cursor.execute(sql + fsql, params + fparams)
-            cache[token] = cursor.fetchall()
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            cache[token] = rows if allowed is None else [r for r in rows if r[0] in allowed]
         return cache[token]
 
     def _match(self, request, groups, minimum):
+        if groups and hasattr(self.sql, "match"):
+            with connection.cursor() as cursor:
+                filters = [(f, v) for f, v in request.filters.items() if v]
+                page, total, facets = self.sql.match(cursor, groups, minimum, filters, request.offset, request.size)
+            return self._hits(page), total, facets
         with connection.cursor() as cursor:
+            allowed = self._allowed(cursor, request)
             if not groups:
-                fsql, fparams = self._filters(request, "id")
-                cursor.execute(f"SELECT id, kind FROM gongyu_search_indexentry WHERE 1 = 1{fsql}", fparams)
+                cursor.execute("SELECT id, kind FROM gongyu_search_indexentry")
                 order = {k: i for i, k in enumerate(KINDS)}
-                scored = sorted(cursor.fetchall(), key=lambda r: (order.get(r[1], 9), r[0]))
-                scored = [(i, 0.0) for i, _ in scored]
+                rows = [r for r in cursor.fetchall() if allowed is None or r[0] in allowed]
+                scored = [(i, 0.0) for i, _ in sorted(rows, key=lambda r: (order.get(r[1], 9), r[0]))]
             else:
                 cache = {}
                 scored = combine(
-                    [[self._token_scores(cursor, request, t, cache) for t in group] for group in groups], minimum
+                    [[self._token_scores(cursor, t, allowed, cache) for t in group] for group in groups], minimum
                 )
             total = len(scored)
             facets = {}
@@ -222,13 +270,15 @@ class EmbeddedBackend(SearchBackend):
                 )
                 for facet, value, n in cursor.fetchall():
                     facets.setdefault(facet, {})[value] = n
-        page = scored[request.offset:request.offset + request.size]
+        return self._hits(scored[request.offset:request.offset + request.size]), total, facets
+
+    def _hits(self, page):
         rows = {e.id: e for e in IndexEntry.objects.filter(id__in=[r[0] for r in page])}
         hits = [
             {"url": rows[i].url, "kind": rows[i].kind, "display": rows[i].display, "score": float(score or 0)}
             for i, score in page if i in rows
         ]
-        return hits, total, facets
+        return hits
 
     def _suggest(self, q, kinds, limit):
         rows = IndexEntry.objects.filter(kind__in=kinds, title__icontains=q).values("title", "url", "kind")[:limit]
