@@ -112,6 +112,9 @@
     var words = [term.w].concat(group.filter(function (w) { return w !== term.w; }));
     var concept = { words: words, hits: hits, fallback: false };
     return searchWords(ctx, words.slice(0, 1), filters, 1, hits).then(function () {
+      /* Pages carry their synonyms as hidden terms, so the word alone usually finds them; the
+         synonyms are searched too only when it finds little (each word costs index chunks). */
+      if (hits.size >= SYNONYMS_BELOW) return null;
       return searchWords(ctx, words.slice(1), filters, 0.9, hits);
     }).then(function () {
       if (hits.size || term.known || term.w.length < 3) return concept;
@@ -123,6 +126,7 @@
   }
 
   var CANDIDATES = 14;
+  var SYNONYMS_BELOW = 5;
 
   /* Pagefind matches by word prefix and splits unknown words into characters (红烧肉 finds 吴晓红),
      so each candidate is checked: a concept counts only if one of its words is really in the page.
