@@ -25,6 +25,7 @@ class SiteTarget(models.Model):
     shards = models.PositiveIntegerField("搜索分片数", default=1)
     vocabulary = models.CharField("搜索词表版本", max_length=40, blank=True)
     pending_shards = models.JSONField("待重建的搜索分片", default=list, blank=True)
+    search_gone = models.JSONField("已下线但仍在旧搜索分片中的网址", default=list, blank=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
 
     class Meta:

@@ -23,7 +23,7 @@ from wagtail.models import Page
 
 from . import release as releases
 from .models import PublishedFile, SiteTarget
-from .pages import Renderer, fingerprint, plan
+from .pages import Renderer, fingerprint, plan, shard_of
 from .searchindex import index_shards, shard_count, write_site_json
 from .shell import build_shell
 from .sitemodel import SiteModel
@@ -32,6 +32,11 @@ from .vocabulary import Vocabulary
 
 log = logging.getLogger("gongyu.publishing")
 SEARCHABLE = ("course", "lesson", "micro", "studio")
+HOT_LIMIT = 600  # pages in the hot search shard before everything is re-spread over the cold shards
+
+
+def url_of(path):
+    return "/" + path.removesuffix("index.html")
 
 
 @dataclasses.dataclass
@@ -152,20 +157,41 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
             releases.remove_file(release, path)
             result.removed.append(path)
 
-        changed_shards = set(range(shards)) if full else (
-            {o.shard for o in todo if o.shard is not None}
-            | {known[p].shard for p in stale if known[p].shard is not None}
-            | {s for s in state.pending_shards if s < shards})
+        # Search shards. A full build spreads pages over the "cold" shards 0…shards-1. After that,
+        # every page that changes moves to the small "hot" shard (number ``shards``), so a publish
+        # re-indexes only the hot shard; the browser drops a cold copy of a page that is gone and
+        # keeps one result per URL. When the hot shard grows too big, everything is re-spread.
+        hot = shards
+        gone = [] if full else list(state.search_gone)
+        todo_paths = {o.path for o in todo}
+        for o in outputs:
+            if o.shard is None or full:
+                continue
+            o.shard = hot if o.path in todo_paths else known[o.path].shard
+        hot_paths = [o.path for o in outputs if o.shard == hot]
+        compact = not full and len(hot_paths) > HOT_LIMIT
+        if full or compact:
+            for o in outputs:
+                if o.shard is not None:
+                    o.shard = shard_of(o.node, shards)
+            changed_shards, gone = set(range(shards)), []
+        else:
+            gone += [url_of(p) for p in stale if known[p].shard is not None and known[p].shard != hot]
+            changed_shards = ({hot} if any(o.shard == hot for o in todo) or any(known[p].shard == hot for p in stale)
+                              else set()) | {s for s in state.pending_shards if s <= hot}
+            if gone != list(state.search_gone):
+                changed_shards.add(hot)
         shard_files = {s: sorted(o.path for o in outputs if o.shard == s) for s in changed_shards}
+        live_shards = sorted({o.shard for o in outputs if o.shard is not None} | set(range(shards)))
 
         def index_search(root):
             index_shards(root, shard_files)
             texts = [n.title for n in model.nodes.values() if n.kind in SEARCHABLE]
             texts += [p.title for p in model.problems.values()]
-            write_site_json(root, shards, vocabulary.browser_vocabulary(texts))
+            write_site_json(root, live_shards, vocabulary.browser_vocabulary(texts), sorted(set(gone)))
             result.shards_indexed = sorted(changed_shards)
 
-        if full:
+        if full or compact:
             index_search(release)  # a full build goes live once, search included
             timings["search"] = time.monotonic() - started
 
@@ -197,8 +223,12 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
         state.vocabulary = vocabulary.digest
         state.published_at = timezone.now()
         state.pending_shards = [] if full else sorted(changed_shards)
+        state.search_gone = sorted(set(gone))
         state.save()
-    if not full and changed_shards:
+        if compact:
+            for shard in set(o.shard for o in outputs if o.shard is not None):
+                PublishedFile.objects.filter(target=target, path__in=[o.path for o in outputs if o.shard == shard]).update(shard=shard)
+    if not (full or compact) and changed_shards:
         # Second step: the pages are live; now the search shards that hold them are rebuilt in
         # another release and swapped in. If this fails the shards stay pending for next time.
         search_release = releases.new_release(out, release)

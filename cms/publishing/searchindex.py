@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-PAGES_PER_SHARD = 1200
+PAGES_PER_SHARD = 4000
 # Pagefind's own UIs are not used (the site has its own search page, site/…/search.js).
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
@@ -76,13 +76,16 @@ def index_shards(root: Path, shards: dict[int, list[str]]):
         _index_one(root, shard, files)
 
 
-def write_site_json(root: Path, shard_total: int, vocabulary: dict):
-    data = {"shards": [f"/pagefind/s{i}/" for i in range(shard_total)], "vocabulary": vocabulary}
+def write_site_json(root: Path, shard_ids, vocabulary: dict, gone=()):
+    """``pagefind/site.json``: the shards to merge, the URLs to drop (pages gone since their
+    shard was built) and the query vocabulary."""
+    data = {"shards": [f"/pagefind/s{i}/" for i in shard_ids], "gone": list(gone), "vocabulary": vocabulary}
     path = root / "pagefind" / "site.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     tmp.replace(path)
+    keep = {f"s{i}" for i in shard_ids}
     for extra in (root / "pagefind").glob("s*"):
-        if extra.is_dir() and extra.name[1:].isdigit() and int(extra.name[1:]) >= shard_total:
+        if extra.is_dir() and extra.name not in keep:
             shutil.rmtree(extra)

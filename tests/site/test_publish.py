@@ -1,5 +1,6 @@
 """Incremental publishing, atomic go-live and the queued publish task."""
 
+import json
 import os
 
 import pytest
@@ -36,7 +37,9 @@ def test_one_edit_regenerates_its_page_and_the_listings_that_show_it(tmp_path):
     assert site_path(lesson).strip("/") + "/index.html" in written
     assert site_path(course).strip("/") + "/index.html" in written          # the course lists it
     assert len(written) < 10, written                                      # …and not the whole site
-    assert second.shards_indexed == [0]
+    assert second.shards_indexed == [1]                                    # only the small "hot" shard
+    site = json.loads((out / "pagefind" / "site.json").read_text())
+    assert site["shards"] == ["/pagefind/s0/", "/pagefind/s1/"] and site["gone"] == []
     assert "新标题:和孩子一起做屏幕时间计划" in html(out, lesson)
     assert "新标题:和孩子一起做屏幕时间计划" in html(out, course)
     siblings = [s for s in LessonPage.objects.child_of(course).live() if s.pk != lesson.pk]
@@ -50,6 +53,15 @@ def test_one_edit_regenerates_its_page_and_the_listings_that_show_it(tmp_path):
     assert site_path(lesson).strip("/") + "/index.html" in third.removed
     assert not (out / site_path(lesson).strip("/") / "index.html").exists()
     assert "新标题" not in html(out, course)
+    # A page that is still in the big shard and goes away is dropped by the browser ("gone").
+    other = LessonPage.objects.live().order_by("path")[10]
+    other.unpublish()
+    fourth = publish(out)
+    assert fourth.shards_indexed == [1]
+    assert json.loads((out / "pagefind" / "site.json").read_text())["gone"] == [site_path(other)]
+    assert publish(out, full=True).shards_indexed == [0]
+    assert json.loads((out / "pagefind" / "site.json").read_text()) | {"vocabulary": None} == {
+        "shards": ["/pagefind/s0/"], "gone": [], "vocabulary": None}
 
 
 def test_a_failed_build_leaves_the_live_site_untouched(tmp_path, monkeypatch):

@@ -39,7 +39,8 @@
           });
           stop.forEach(function (w) { dict.add(w); });
           dict.forEach(function (w) { if (w.length > maxLen) maxLen = w.length; });
-          return { pagefind: pagefind, dict: dict, stop: stop, syn: syn, maxLen: Math.min(maxLen, 8) };
+          return { pagefind: pagefind, dict: dict, stop: stop, syn: syn, maxLen: Math.min(maxLen, 8),
+                   gone: new Set(site.gone || []) };
         });
       });
     });
@@ -131,7 +132,7 @@
   /* Pagefind matches by word prefix and splits unknown words into characters (红烧肉 finds 吴晓红),
      so each candidate is checked: a concept counts only if one of its words is really in the page.
      A word in the title or the page's problems counts double (titles and problems rank first). */
-  function rank(concepts) {
+  function rank(ctx, concepts) {
     var pages = new Map();
     concepts.forEach(function (c) {
       c.hits.forEach(function (hit, id) {
@@ -148,6 +149,7 @@
       var kept = [];
       candidates.forEach(function (p, i) {
         var d = datas[i];
+        if (ctx.gone.has(d.url)) return;  /* unpublished since its shard was built */
         var title = normalise((d.meta && d.meta.title) || "");
         var problems = normalise((d.meta && d.meta.problems) || "");
         var text = normalise(d.content || "");
@@ -169,6 +171,10 @@
       var complete = kept.filter(function (k) { return k.matched === concepts.length; });
       var ranked = complete.length ? complete : kept;
       ranked.sort(function (a, b) { return b.matched - a.matched || b.score - a.score; });
+      /* A page edited since the last full build is in the hot shard and maybe still in a cold
+         one: one result per address, the better one. */
+      var seen = new Set();
+      ranked = ranked.filter(function (k) { if (seen.has(k.data.url)) return false; seen.add(k.data.url); return true; });
       return { results: ranked, complete: complete.length > 0 };
     });
   }
@@ -178,7 +184,7 @@
       var terms = segment(ctx, text);
       if (!terms.length) return { terms: [], results: [], complete: true };
       return Promise.all(terms.map(function (t) { return searchConcept(ctx, t, filters); })).then(function (concepts) {
-        return rank(concepts).then(function (out) {
+        return rank(ctx, concepts).then(function (out) {
           out.terms = terms.map(function (t) { return t.w; });
           return out;
         });
