@@ -128,3 +128,31 @@ def test_built_static_site_and_markdown_export(tmp_path, leak_cases):  # noqa: F
     video = next(c for c in leak_cases if c.name == "video_of_unpublished_lesson").objects["video"]
     assert video.key not in everything
     assert control(leak_cases).public_marker in everything
+
+
+@pytest.mark.slow
+@pytest.mark.elasticsearch
+@pytest.mark.django_db
+def test_elasticsearch_index_and_search(leak_cases):  # noqa: F811
+    import uuid
+
+    from search import api
+    from search.backends import get_backend
+    from search.esnode import Node
+
+    node = Node()
+    node.start()
+    try:
+        backend = get_backend("elasticsearch", url=node.url, alias=f"leaks-{uuid.uuid4().hex[:8]}")
+        api.rebuild(backend)
+        hits = backend.client.search(index=backend.alias, size=10000, query={"match_all": {}})["hits"]["hits"]
+        assert len(hits) > 50
+        assert leaks_in(str(hits), leak_cases) == []
+        for case in leak_cases:
+            answer = api.search(case.marker, backend=backend)
+            answer.pop("query", None)
+            assert case.marker not in str(answer), case.name
+        live = control(leak_cases)
+        assert live.public_marker in str(hits)
+    finally:
+        node.stop()
