@@ -1,5 +1,5 @@
-"""Publishing from the admin: every page publish/unpublish/move/delete (and topic claim change)
-asks for a site publish; requests are coalesced — while one is queued and not yet started,
+"""Publishing from the admin: every page publish/unpublish/move/delete, privacy change, finished
+video and topic claim change asks for a site publish; requests are coalesced — while one is queued and not yet started,
 further requests add nothing — and run by the django-tasks worker (``tasks.publish_site_task``)."""
 
 from __future__ import annotations
@@ -67,6 +67,22 @@ def connect_signals():
     page_unpublished.connect(on_page_change, weak=False, dispatch_uid="gongyu-publish-on-unpublish")
     post_page_move.connect(on_page_change, weak=False, dispatch_uid="gongyu-publish-on-move")
     post_delete.connect(on_delete, weak=False, dispatch_uid="gongyu-publish-on-delete")
+
+    from wagtail.models import PageViewRestriction
+
+    # A page made private (or public again) in the admin sends no publish signal.
+    post_save.connect(on_page_change, sender=PageViewRestriction, weak=False, dispatch_uid="gongyu-publish-on-privacy")
+    post_delete.connect(on_page_change, sender=PageViewRestriction, weak=False,
+                        dispatch_uid="gongyu-publish-on-privacy-delete")
+
+    from transcoding.api import VideoAsset
+
+    def on_video_saved(sender, instance, **kwargs):
+        # A video finished transcoding: the pages showing "视频正在准备中" get the player.
+        if instance.status == VideoAsset.Status.READY:
+            request_publish()
+
+    post_save.connect(on_video_saved, sender=VideoAsset, weak=False, dispatch_uid="gongyu-publish-on-video-ready")
 
     from cms.topics.models import TopicClaim
 

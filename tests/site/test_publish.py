@@ -115,3 +115,16 @@ def test_publishing_in_the_admin_queues_one_coalesced_publish(settings, django_c
     assert queue.pending is False and queue.finished_at and not queue.last_error
     for n, lesson in enumerate(lessons):
         assert f"批量更新的课 {n}" in html(settings.SITE_OUTPUT_DIR, lesson)
+
+
+def test_making_a_page_private_takes_it_off_the_site(settings, django_capture_on_commit_callbacks, tmp_path):
+    from wagtail.models import PageViewRestriction
+
+    settings.SITE_AUTO_PUBLISH = True
+    settings.SITE_OUTPUT_DIR = tmp_path / "site"
+    publish(settings.SITE_OUTPUT_DIR)
+    lesson = LessonPage.objects.live().order_by("path")[2]
+    assert (settings.SITE_OUTPUT_DIR / site_path(lesson).strip("/") / "index.html").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        PageViewRestriction.objects.create(page=lesson, restriction_type="login")
+    assert not (settings.SITE_OUTPUT_DIR / site_path(lesson).strip("/") / "index.html").exists()
