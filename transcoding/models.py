@@ -34,7 +34,7 @@ class VideoAsset(CollectionMember, index.Indexed, models.Model):
         help_text="可选。WebVTT 格式(.vtt)的中文字幕,家长看视频时可以打开。",
     )
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
-    duration_seconds = models.FloatField("时长(秒)", null=True, blank=True)
+    duration_seconds = models.FloatField("时长(秒)", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     # What ffprobe said about the original (filled at upload, before anything is queued).
