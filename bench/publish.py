@@ -37,6 +37,7 @@ def parse():
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--profile", action="store_true", help="profile the full build and stop")
+    parser.add_argument("--profile-edit", action="store_true", help="profile the one-lesson publish and stop")
     return parser.parse_args()
 
 
@@ -268,6 +269,13 @@ def main():
     lesson.title = f"用{word}帮孩子专心写作业"
     lesson.save_revision().publish()
     started = time.monotonic()
+    if ARGS.profile_edit:
+        import cProfile
+        import pstats
+
+        cProfile.runctx("publish(out)", globals(), {"out": out}, str(WORK / "profile-edit"))
+        pstats.Stats(str(WORK / "profile-edit")).sort_stats("cumulative").print_stats(30)
+        return
     edit = publish(out)
     t_live = edit.timings["live"]  # the page and its listings swapped live (search follows)
     url = lesson.url_path[len("/home"):]

@@ -9,6 +9,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -43,15 +44,11 @@ def new_release(out: Path, clone_from: Path | None) -> Path:
     if clone_from is None:
         path.mkdir(parents=True)
         return path
-    path.mkdir(parents=True)
-    src_root = str(clone_from)
-    for dirpath, dirnames, filenames in os.walk(src_root):
-        rel = os.path.relpath(dirpath, src_root)
-        target = path if rel == "." else path / rel
-        for d in dirnames:
-            (target / d).mkdir()
-        for f in filenames:
-            os.link(os.path.join(dirpath, f), target / f)
+    # GNU cp makes the hard-linked copy several times faster than a Python walk.
+    result = subprocess.run(["cp", "-al", str(clone_from), str(path)], capture_output=True, text=True)
+    if result.returncode != 0:
+        shutil.rmtree(path, ignore_errors=True)
+        raise OSError(f"无法复制当前网站版本:{result.stderr.strip()}")
     return path
 
 
