@@ -190,10 +190,25 @@ def search_until_found(out, word, url, started):
     """Poll the built site's search in chromium until ``url`` is a result for ``word``."""
     from playwright.sync_api import sync_playwright
 
-    from tests.site.conftest import serve
     from tests.site.search_eval import CHROMIUM_ARGS
 
-    with serve(out) as base, sync_playwright() as p:
+    port = 18000 + os.getpid() % 1000
+    server = subprocess.Popen([sys.executable, str(REPO / "bench" / "serve_site.py"), str(out), str(port)])
+    base = f"http://127.0.0.1:{port}"
+    time.sleep(1)
+    try:
+        return _search_until_found(base, word, url, started)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def _search_until_found(base, word, url, started):
+    from playwright.sync_api import sync_playwright
+
+    from tests.site.search_eval import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page()
         while True:
@@ -209,14 +224,13 @@ def search_until_found(out, word, url, started):
         sizes = {}
         page = browser.new_page()
 
-        def on_response(response):
-            if "/pagefind/" in response.url or "/assets/javascripts/search." in response.url:
-                try:
-                    sizes[response.url] = len(response.body())
-                except Exception:
-                    pass
+        def on_finished(request):
+            # Bytes on the wire (gzip where the server compresses, as any CDN does).
+            if "/pagefind/" in request.url or "/assets/javascripts/search." in request.url:
+                body = request.sizes()["responseBodySize"]
+                sizes[request.url] = body
 
-        page.on("response", on_response)
+        page.on("requestfinished", on_finished)
         page.goto(base + "/search/")
         page.wait_for_function("typeof window.gongyuSearch === 'function'")
         page.evaluate("q => window.gongyuSearch(q)", "孩子总是玩手机怎么办")

@@ -279,5 +279,16 @@
   input.value = params.get("k") || "";
   var wanted = {};
   FILTERS.forEach(function (f) { if (params.get(f)) wanted[f] = params.get(f); });
-  setup().then(function (ctx) { return showFilters(ctx, wanted); }).then(function () { if (input.value) run(); });
+  /* Nothing is downloaded for search until the parent searches or opens the filters. */
+  var opener = document.getElementById("gy-filter-open");
+  var openFilters = function () {
+    opener.hidden = true;
+    return setup().then(function (ctx) { return showFilters(ctx, wanted); });
+  };
+  opener.addEventListener("click", openFilters);
+  if (Object.keys(wanted).length) {
+    openFilters().then(function () { if (input.value) run(); });
+  } else if (input.value) {
+    run();
+  }
 })();
