@@ -8,29 +8,23 @@ from ..documents import FACETS, KINDS, TEXT_FIELDS
 from ..highlight import mark, snippet
 
 SUGGEST_KINDS = ("problem", "course", "micro_lesson", "lesson")
-# A synonym (or a sub-word in the fallback) counts for less than the word the parent typed.
-SYNONYM_WEIGHT = 0.6
-
-
 def combine(groups, minimum):
     """Score entries from per-token hits, the same way every backend does.
 
     ``groups``: one list per query concept, each a list of [(entry_id, score)] for its tokens
-    (the typed word first, then synonyms). An entry's score for a concept is its best token score
-    (synonyms weighted ``SYNONYM_WEIGHT``); entries matching fewer than ``minimum`` concepts are
-    dropped; the rest are ranked by the sum over concepts. Elasticsearch expresses the same thing
-    as ``bool.should`` of ``dis_max`` with ``minimum_should_match``.
+    (the typed word, then its synonym-group keys, so an entry with the very word scores above
+    one with only a synonym). An entry's score for a concept is the sum of its token scores;
+    entries matching fewer than ``minimum`` concepts are dropped; the rest are ranked by the sum
+    over concepts (ties by id). SQLite computes this in SQL (FTS5 bm25 of ``(a OR a_key) AND …``
+    is that sum); Elasticsearch as ``bool.should`` per concept with ``minimum_should_match``.
     """
     totals, matched = {}, {}
     for group in groups:
-        best = {}
-        for position, hits in enumerate(group):
-            weight = 1.0 if position == 0 else SYNONYM_WEIGHT
+        sums = {}
+        for hits in group:
             for entry_id, score in hits:
-                value = weight * float(score or 0)
-                if value > best.get(entry_id, -1.0):
-                    best[entry_id] = value
-        for entry_id, value in best.items():
+                sums[entry_id] = sums.get(entry_id, 0.0) + float(score or 0)
+        for entry_id, value in sums.items():
             totals[entry_id] = totals.get(entry_id, 0.0) + value
             matched[entry_id] = matched.get(entry_id, 0) + 1
     ranked = [(i, s) for i, s in totals.items() if matched[i] >= minimum]
@@ -69,7 +63,7 @@ class SearchBackend:
             hits, total, facets = [], 0, {}
         else:
             # Each concept: the typed word, then its synonym-group keys (see search.analysis).
-            groups = tuple((w, *k) for w, k in zip(terms.words, terms.keys))
+            groups = tuple(self.concept(w, k, g) for w, k, g in zip(terms.words, terms.keys, terms.groups))
             hits, total, facets = self._match(request, groups, len(groups))
             if total == 0 and (len(groups) > 1 or terms.partial):
                 # Best partial: each concept widened by its sub-words, most concepts required.
@@ -89,6 +83,10 @@ class SearchBackend:
             "results": [self.shape(hit, terms.all_terms) for hit in hits],
             "facets": facet_list(facets),
         }
+
+    def concept(self, word, keys, synonyms):
+        """The tokens that stand for one query word: the word, then its synonym-group keys."""
+        return (word, *keys)
 
     def suggest(self, q, limit=8):
         if not q:

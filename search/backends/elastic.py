@@ -7,9 +7,9 @@
   same ``search.analysis`` as the embedded backend) analysed by the built-in ``whitespace``
   analyzer. With ``GONGYU_ES_ANALYZER=smartcn`` or ``ik_max_word`` (plugins the operator
   installed) the raw text is indexed with that analyzer instead.
-- Scoring mirrors the embedded backend (``base.combine``): one ``dis_max`` per query concept (the
-  typed word, then its synonym-group key at ``SYNONYM_WEIGHT``) over the weighted fields, and
-  ``bool.should`` with ``minimum_should_match``. Facets are terms aggregations.
+- Scoring mirrors the embedded backend (``base.combine``): one ``bool.should`` per query concept
+  (the typed word and its synonym-group keys, scores summed) over the weighted fields, and
+  ``bool.should`` of the concepts with ``minimum_should_match``. Facets are terms aggregations.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from elasticsearch import Elasticsearch, NotFoundError, helpers
 
 from ..analysis import index_text
 from ..documents import FACETS, KINDS, TEXT_FIELDS, WEIGHTS, ZH, Entry
-from .base import SYNONYM_WEIGHT, SearchBackend
+from .base import SearchBackend
 
 PLUGIN_ANALYZERS = {"smartcn": "smartcn", "ik_max_word": "ik_max_word"}
 
@@ -134,19 +134,22 @@ class ElasticsearchBackend(SearchBackend):
     def _filters(self, request):
         return [{"terms": {field: list(values)}} for field, values in request.filters.items() if values]
 
-    def concept(self, tokens):
+    def concept(self, word, keys, synonyms):
+        # Plugin analyzers index raw text, where no synonym-group keys exist: use the synonyms.
+        return (word, *keys) if self.analyzer == "jieba" else tuple(synonyms)
+
+    def concept_query(self, tokens):
         fields = [f"{name}^{weight:g}" for name, weight in WEIGHTS.items()]
         operator = "and" if self.analyzer != "jieba" else "or"
-        return {"dis_max": {"queries": [
-            {"multi_match": {"query": token, "fields": fields, "type": "most_fields", "operator": operator,
-                             "boost": 1.0 if i == 0 else SYNONYM_WEIGHT}}
-            for i, token in enumerate(tokens)
-        ]}}
+        return {"bool": {"should": [
+            {"multi_match": {"query": token, "fields": fields, "type": "most_fields", "operator": operator}}
+            for token in tokens
+        ], "minimum_should_match": 1}}
 
     def _match(self, request, groups, minimum):
         filters = self._filters(request)
         if groups:
-            query = {"bool": {"should": [self.concept(g) for g in groups], "minimum_should_match": minimum, "filter": filters}}
+            query = {"bool": {"should": [self.concept_query(g) for g in groups], "minimum_should_match": minimum, "filter": filters}}
             sort = None
         else:
             ranks = list(KINDS)

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from ..analysis import index_text
 from ..documents import FACETS, KINDS, WEIGHTS
 from ..models import IndexEntry, IndexFacet
-from .base import SYNONYM_WEIGHT, SearchBackend, combine
+from .base import SearchBackend, combine
 
 FTS = "gongyu_search_fts"
 COLUMNS = ("title", "problem", "summary", "shelf", "body")
@@ -58,25 +58,34 @@ class _Sqlite:
         return "IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
 
     def match(self, cursor, groups, minimum, filters, offset, size):
-        """``base.combine`` done inside SQLite: per-token bm25 (synonyms weighted), best token per
-        concept, sum over concepts, at least ``minimum`` concepts; kept in a connection-private
-        TEMP table so the total, the page and the facet counts are read without Python loops."""
+        """``base.combine`` done inside SQLite and kept in a connection-private TEMP table, so the
+        total, the page and the facet counts are read without Python loops. When every concept
+        is required it is one FTS5 query, ``(a OR a_key) AND (b OR b_key)``, whose bm25 is
+        already the sum over the matched tokens."""
         weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
-        parts, params = [], []
-        for g, group in enumerate(groups):
-            for position, token in enumerate(group):
-                weight = 1.0 if position == 0 else SYNONYM_WEIGHT
-                parts.append(f"SELECT rowid AS id, {g} AS g, -bm25({FTS}, {weights}) * {weight} AS s FROM {FTS} WHERE {FTS} MATCH %s")
-                params.append('"' + token.replace('"', '""') + '"')
+
+        def quote(token):
+            return '"' + token.replace('"', '""') + '"'
+
+        def any_of(group):
+            return "(" + " OR ".join(quote(t) for t in group) + ")"
+
+        # Connections keep temp tables in memory (search.apps: PRAGMA temp_store at connect).
         cursor.execute("CREATE TEMP TABLE IF NOT EXISTS gongyu_search_hits (id INTEGER PRIMARY KEY, s REAL)")
         cursor.execute("DELETE FROM temp.gongyu_search_hits")
-        cursor.execute(
-            # MATERIALIZED: bm25() must run in its own query, never flattened into the aggregate.
-            f"INSERT INTO temp.gongyu_search_hits (id, s) WITH hits AS MATERIALIZED ({' UNION ALL '.join(parts)})"
-            " SELECT id, sum(s) FROM (SELECT id, g, max(s) AS s FROM hits GROUP BY id, g)"
-            " GROUP BY id HAVING count(*) >= %s",
-            params + [minimum],
-        )
+        if minimum >= len(groups):
+            cursor.execute(
+                f"INSERT INTO temp.gongyu_search_hits (id, s) SELECT rowid, -bm25({FTS}, {weights}) FROM {FTS} WHERE {FTS} MATCH %s",
+                [" AND ".join(any_of(g) for g in groups)],
+            )
+        else:
+            parts = [f"SELECT rowid AS id, -bm25({FTS}, {weights}) AS s FROM {FTS} WHERE {FTS} MATCH %s" for _ in groups]
+            cursor.execute(
+                # MATERIALIZED: bm25() must run in its own query, never flattened into the aggregate.
+                f"INSERT INTO temp.gongyu_search_hits (id, s) WITH hits AS MATERIALIZED ({' UNION ALL '.join(parts)})"
+                " SELECT id, sum(s) FROM hits GROUP BY id HAVING count(*) >= %s",
+                [any_of(g) for g in groups] + [minimum],
+            )
         for field, values in filters:
             marks = ", ".join(["%s"] * len(values))
             cursor.execute(
@@ -95,7 +104,6 @@ class _Sqlite:
         facets = {}
         for facet, value, n in cursor.fetchall():
             facets.setdefault(facet, {})[value] = n
-        cursor.execute("DELETE FROM temp.gongyu_search_hits")
         return page, total, facets
 
 
@@ -125,7 +133,8 @@ class _Postgres:
             parts.append("(" + " || ".join("plainto_tsquery('simple', %s)" for _ in group) + ")")
             params.extend(group)
         sql = (
-            f"SELECT f.entry_id, ts_rank({self.RANK}, f.document, q.query) FROM {FTS} f,"
+            f"SELECT f.entry_id, ts_rank({self.RANK}, f.document, q.query) FROM {FTS} f"
+            f" JOIN gongyu_search_indexentry e ON e.id = f.entry_id,"
             f" (SELECT ({op.join(parts)}) AS query) q WHERE f.document @@ q.query"
         )
         return sql, params, "f.entry_id"

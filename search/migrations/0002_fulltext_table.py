@@ -10,7 +10,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS gongyu_search_fts USING fts5(
 """
 POSTGRES = [
     """CREATE TABLE IF NOT EXISTS gongyu_search_fts (
-        entry_id bigint PRIMARY KEY REFERENCES gongyu_search_indexentry (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+        entry_id bigint PRIMARY KEY,  -- no foreign key: Django's flush TRUNCATEs the entry table
         document tsvector NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS gongyu_search_fts_document ON gongyu_search_fts USING gin (document)",
