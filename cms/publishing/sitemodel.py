@@ -96,11 +96,13 @@ class SiteModel:
         self._load_fields()
 
     def _load_fields(self):
-        ids = self.nodes.keys()
+        # Whole tables, filtered here: an IN list of every public page id is slower than the rows.
+        nodes = self.nodes
         for model, field in ((CoursePage, "summary"), (MicroLessonPage, "summary"), (LessonPage, "summary"),
                              (StudioPage, "introduction")):
-            for pk, text in model.objects.filter(pk__in=ids).values_list("pk", field):
-                self.nodes[pk].summary = text or ""
+            for pk, text in model.objects.values_list("pk", field).order_by():
+                if pk in nodes:
+                    nodes[pk].summary = text or ""
         self.stages = {s.id: s for s in Stage.objects.all()}
         self.themes = {t.id: t for t in Theme.objects.all()}
         self.problems = {p.id: p for p in Problem.objects.all()}
@@ -110,10 +112,11 @@ class SiteModel:
                 source = f"{model._meta.model_name}_id"
                 target = {"stages": "stage_id", "themes": "theme_id", "problems": "problem_id"}[attr]
                 pairs = defaultdict(list)
-                for pk, other in through.objects.filter(**{f"{source}__in": ids}).values_list(source, target):
-                    pairs[pk].append(other)
+                for pk, other in through.objects.values_list(source, target).order_by():
+                    if pk in nodes:
+                        pairs[pk].append(other)
                 for pk, others in pairs.items():
-                    setattr(self.nodes[pk], attr, tuple(sorted(others)))
+                    setattr(nodes[pk], attr, tuple(sorted(others)))
 
     # -- queries used by the page renderers -------------------------------------------------
     def of_kind(self, kind):
