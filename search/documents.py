@@ -125,10 +125,6 @@ def public_pages(within=None):
     return pages
 
 
-def is_public(page):
-    return any(p.pk == page.pk for p in public_pages(within=page) if p.path == page.path)
-
-
 def _taxonomy(stages, themes, problems):
     return {
         "stages": [{"code": s.code, "name": s.name} for s in stages],
