@@ -30,8 +30,16 @@ _without_timestamps(_Loader)
 _without_timestamps(_Dumper)
 
 
+# Characters YAML reads as line breaks (NEL, LS, PS, CR): such text is written double-quoted, with
+# escapes, or a block scalar would fold them into plain newlines.
+_YAML_BREAKS = re.compile("[\x85\u2028\u2029\r]")
+
+
 def _str_representer(dumper, value):
-    style = "|" if "\n" in value else None
+    if _YAML_BREAKS.search(value):
+        style = '"'
+    else:
+        style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

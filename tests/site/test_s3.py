@@ -1,50 +1,20 @@
 """Deploy to S3 against moto's real HTTP server (started here)."""
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import boto3
 import pytest
-import requests
 
 from cms.publishing.api import deploy_s3, publish
+from tests.s3server import moto_server
 
 pytestmark = pytest.mark.django_db
-MOTO = Path(sys.executable).parent / "moto_server"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def s3(monkeypatch):
-    port = free_port()
-    process = subprocess.Popen([str(MOTO), "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                requests.get(endpoint, timeout=0.5)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    with moto_server() as (client, endpoint):
         client.create_bucket(Bucket="parents")
         yield client, endpoint
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def test_deploy_uploads_changes_only_with_types_and_caching(s3, tmp_path):
