@@ -1,6 +1,5 @@
 """Admin views around the video snippet: scoped by collection, retry, live status, preview files."""
 
-import mimetypes
 import posixpath
 
 from django.contrib import messages
@@ -180,5 +179,3 @@ def output_file_view(request, pk, path):
     response["Cache-Control"] = "private, max-age=60"
     return response
 
-
-mimetypes.add_type("application/vnd.apple.mpegurl", ".m3u8")

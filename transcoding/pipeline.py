@@ -78,8 +78,8 @@ def transcode(source, work_dir, facts, sink, *, captions=None, on_progress=None,
     }
 
     # Poster and captions first: they are tiny and the player wants them from the start.
-    top = rungs[-1] if rungs[-1].height <= 720 and rungs[-1].width <= 1280 else next(
-        (r for r in reversed(rungs) if min(r.width, r.height) <= 720), rungs[0])
+    # The poster at the largest rung up to 720p: sharp on phones, small to download.
+    top = next((r for r in reversed(rungs) if min(r.width, r.height) <= 720), rungs[0])
     poster_args = commands.poster(source, out_dir / "poster.jpg", duration, top.width, top.height)
     poster_process = FfmpegProcess(poster_args)
     manifest["commands"].append({"step": "poster", "args": poster_args,
