@@ -1,6 +1,7 @@
 """The transcoding job with real ffmpeg and the real storage: outcomes, failures, retries, and a
 worker process killed mid-job."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -8,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -98,11 +100,19 @@ def test_a_killed_ffmpeg_is_retried_and_the_retry_gives_the_full_ladder(tmp_path
     assert [r["name"] for r in asset.outputs["rungs"]] == ["240p", "360p", "540p", "720p"]
 
 
+def worker_database_url():
+    """The test database (SQLite file or PostgreSQL), for a worker in another process."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_mid_job_leaves_the_video_retryable_and_the_retry_completes(tmp_path):
     asset = new_asset(tmp_path, "worker", seconds=20, size="1280x720")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings", "GONGYU_VAR_DIR": str(settings.VAR_DIR),
-           "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}"}
+           "DATABASE_URL": worker_database_url()}
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "shell", "-c", f"from transcoding.jobs import run_job; run_job({asset.pk})"],
         cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -117,7 +127,8 @@ def test_a_worker_killed_mid_job_leaves_the_video_retryable_and_the_retry_comple
         else:
             pytest.fail("the worker never reported progress")
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its ffmpeg children
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)  # the worker and its ffmpeg children
         worker.wait()
     asset.refresh_from_db()
     assert asset.status == "processing" and not asset.retryable  # it may still be running, as far as we know
