@@ -118,3 +118,20 @@ def test_drafts_private_expired_and_orphaned_pages_never_reach_the_site(tmp_path
     assert (out / site_path(live_with_draft).strip("/") / "index.html").exists()
     site = json.loads((out / "pagefind" / "site.json").read_text())
     assert site["shards"] == ["/pagefind/s0/"]
+
+
+def test_a_video_without_sound_says_so_and_offers_no_audio_switch(tmp_path):
+    from tests.transcoding.media import video
+    from transcoding.api import store_video, transcode_now
+
+    asset = store_video(key="site-mute", title="无声视频", transcode=False,
+                        path=video(tmp_path / "mute.mp4", seconds=2, size="320x180", audio=False))
+    transcode_now(asset)
+    micro = MicroLessonPage.objects.live().order_by("path").first()
+    micro.video = asset
+    micro.save_revision().publish()
+    out = tmp_path / "site"
+    publish(out)
+    player = BeautifulSoup(read(out, site_path(micro)), "html.parser").select_one(".gy-player")
+    assert player.select_one(".gy-player__silent").get_text() == "这段视频没有声音"
+    assert player.select_one(".gy-player__audio") is None and not player.has_attr("data-audio")
