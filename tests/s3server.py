@@ -19,6 +19,22 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_until_serving(process, endpoint, deadline_seconds=120):
+    """Wait for the server to answer HTTP, with a generous deadline (a busy CI machine can take
+    many seconds to start it) and no per-request timeout that a slow first answer could trip."""
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"moto_server exited with status {process.returncode} before serving")
+        try:
+            requests.get(endpoint, timeout=max(1.0, deadline - time.monotonic()))
+            return
+        except (requests.ConnectionError, requests.Timeout):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"moto_server did not answer at {endpoint} within {deadline_seconds} s")
+            time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def moto_server():
     """Yield (boto3 client, endpoint URL) of a fresh moto server; stop it afterwards."""
@@ -27,12 +43,7 @@ def moto_server():
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                requests.get(endpoint, timeout=0.5)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_until_serving(process, endpoint)
         client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                               aws_access_key_id="test", aws_secret_access_key="test")
         yield client, endpoint
