@@ -68,3 +68,96 @@ def mean(values):
 def summary(scores):
     return {"queries": len(scores), "ndcg@5": round(mean(s.ndcg5 for s in scores), 3),
             "recall@10": round(mean(s.recall10 for s in scores), 3)}
+
+
+# --- the parents' judged set (tests/search/parents): dev and held-out halves ---------------------
+
+PARENTS = Path(__file__).resolve().parent.parent / "tests" / "search" / "parents"
+STAGE_NAMES = {"kindergarten": "幼儿园", "primary-lower": "小学低段", "primary-upper": "小学高段",
+               "junior": "初中", "senior": "高中"}
+
+
+def half_of(q, qtype, queries):
+    """The fixed, deterministic split: within each query type, queries sorted by the SHA-1 of
+    their text alternate dev, held-out, dev, … (decided before any tuning; never re-split)."""
+    import hashlib
+
+    same = sorted((x["q"] for x in queries if x.get("type") == qtype),
+                  key=lambda s: hashlib.sha1(s.encode("utf-8")).hexdigest())
+    return "dev" if same.index(q) % 2 == 0 else "heldout"
+
+
+def parents_items(path=PARENTS):
+    return yaml.safe_load((Path(path) / "items.yaml").read_text(encoding="utf-8"))["items"]
+
+
+def parents_queries(half=None, path=PARENTS):
+    """The queries (grades keyed by item URL), all or one half ("dev" / "heldout")."""
+    queries = yaml.safe_load((Path(path) / "queries.yaml").read_text(encoding="utf-8"))["queries"]
+    out = []
+    for item in queries:
+        h = half_of(item["q"], item.get("type"), queries)
+        if half and h != half:
+            continue
+        relevant = {item_url(i): int(g) for i, g in (item.get("relevant") or {}).items()}
+        out.append({"q": item["q"], "type": item.get("type", ""), "half": h, "relevant": relevant})
+    return out
+
+
+def item_url(item_id):
+    return f"/eval/{item_id}/"
+
+
+def parents_entries(path=PARENTS):
+    """The items as search entries (what the index builders make of a page)."""
+    from .documents import make_entry
+
+    for item in parents_items(path):
+        stages = item.get("stages") or []
+        yield make_entry(
+            f"eval-{item['id']}", kind=item["kind"], url=item_url(item["id"]), path="",
+            title=item["title"], summary=item.get("summary", ""), body=item.get("body", ""),
+            shelf=" ".join(STAGE_NAMES[s] for s in stages), stages=stages,
+            taxonomy={"stages": [{"code": s, "name": STAGE_NAMES[s]} for s in stages], "themes": [], "problems": []},
+        )
+
+
+def measure(ranked_by_query, queries):
+    """nDCG@5, recall@10 (grade >= 2), answerable queries with no result, off-topic queries with
+    a result; ``ranked_by_query``: {q: [url, …]}."""
+    rows = []
+    for item in queries:
+        ranked = ranked_by_query[item["q"]]
+        grades = item["relevant"]
+        good = {u for u, g in grades.items() if g >= 2}
+        rows.append({
+            "q": item["q"], "type": item["type"], "ranked": ranked, "answerable": bool(grades),
+            "ndcg5": ndcg(ranked, grades),
+            "recall10": (len(good & set(ranked[:10])) / len(good)) if good else (1.0 if not ranked else 0.0),
+        })
+    answerable = [r for r in rows if r["answerable"]]
+    off = [r for r in rows if not r["answerable"]]
+    figures = {
+        "queries": len(rows),
+        "ndcg@5": round(mean(r["ndcg5"] for r in answerable), 3),
+        "recall@10": round(mean(r["recall10"] for r in answerable), 3),
+        "no_result": sum(1 for r in answerable if not r["ranked"]),
+        "no_result_share": round(sum(1 for r in answerable if not r["ranked"]) / max(1, len(answerable)), 3),
+        "off_topic_with_results": sum(1 for r in off if r["ranked"]),
+    }
+    return figures, rows
+
+
+def evaluate_parents(backend, half=None, labelled_ok=False):
+    """Run one half of the parents' set against a backend that holds ``parents_entries``.
+    With ``labelled_ok``, results the backend labels as closest matches (``fallback``) for an
+    off-topic query count as no result (the parent is told they are only the closest)."""
+    queries = parents_queries(half)
+    ranked = {}
+    for item in queries:
+        result = backend.search(build_request(item["q"], size=10))
+        urls = [r["url"] for r in result["results"]]
+        if labelled_ok and not item["relevant"] and result.get("closest"):
+            urls = []
+        ranked[item["q"]] = urls
+    return measure(ranked, queries)
