@@ -53,6 +53,7 @@ ALLOWED_HOSTS = env_list("GONGYU_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::
 CSRF_TRUSTED_ORIGINS = env_list("GONGYU_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "cms.core",
     "cms.taxonomy",
     "cms.catalogue",
     "cms.topics",

@@ -10,10 +10,10 @@ restriction on the page or any ancestor, under the default site (``public_pages`
 
 from __future__ import annotations
 
-from django.db.models import Q
-from django.utils import timezone
 from elasticsearch.dsl import Document, Keyword, Object, Text
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import Page
+
+from cms.core import vocabulary
 
 # Field weights, shared by both backends: title > problem > summary > body.
 WEIGHTS = {"title": 10.0, "problem": 5.0, "summary": 3.0, "shelf": 2.0, "body": 1.0}
@@ -83,46 +83,26 @@ def page_entry_id(page_id):
 # --- pages -------------------------------------------------------------------------------------
 
 def _site_prefix():
-    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-    return site.root_page.url_path if site else None
+    root = vocabulary.site_root()
+    return root.url_path if root else None
 
 
 def page_url(page, prefix=None):
-    prefix = prefix if prefix is not None else _site_prefix()
-    if not prefix or not page.url_path.startswith(prefix):
-        return None
-    return "/" + page.url_path[len(prefix):]
+    return vocabulary.page_url(page)
 
 
 def _indexable_types():
-    from cms.catalogue.models import CoursePage, LessonPage, MicroLessonPage, StudioPage
-
-    return {CoursePage: "course", LessonPage: "lesson", MicroLessonPage: "micro_lesson", StudioPage: "studio"}
+    kinds = [k for k in vocabulary.PAGE_KINDS if k.searchable]
+    return {k.model_class: vocabulary.API_NAMES.get(k.name, k.name) for k in kinds}
 
 
 def public_pages(within=None):
-    """Indexable pages a parent may see (optionally only ``within``'s subtree, itself included)."""
+    """Indexable pages a parent may see (optionally only ``within``'s subtree, itself included);
+    "public" is ``cms.core.vocabulary``'s one definition."""
     types = _indexable_types()
-    now = timezone.now()
-    qs = Page.objects.live().type(*types).filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
-    if within is not None:
-        qs = qs.filter(path__startswith=within.path)
-    prefix = _site_prefix()
-    if prefix is None:
-        return []
-    blocked = list(Page.objects.filter(Q(live=False) | Q(expire_at__lte=now)).values_list("path", flat=True))
-    blocked += list(PageViewRestriction.objects.values_list("page__path", flat=True))
-    blocked_set = set(blocked)
-    pages = []
-    for page in qs.specific().order_by("path"):
-        steps = Page.steplen
-        ancestors = (page.path[:n] for n in range(steps, len(page.path) + 1, steps))
-        if any(a in blocked_set for a in ancestors):
-            continue
-        if not page.url_path.startswith(prefix):
-            continue
-        pages.append(page)
-    return pages
+    pages = vocabulary.public_pages(Page.objects.type(*types), within=within)
+    by_id = {p.pk: p for p in Page.objects.filter(pk__in=[p.pk for p in pages]).specific()}
+    return [by_id[p.pk] for p in pages if p.pk in by_id]
 
 
 def _taxonomy(stages, themes, problems):
@@ -173,7 +153,7 @@ def entry_for_page(page, prefix=None):
 
 def problem_url(problem):
     """The parent site's shelf of one problem."""
-    return f"/problems/{problem.code.lower()}/"
+    return vocabulary.parent_url(problem)
 
 
 def entry_for_problem(problem):
@@ -188,13 +168,7 @@ def entry_for_problem(problem):
 
 
 def topic_url(topic, prefix=None):
-    from cms.topics.models import TopicBankPage
-
-    bank = TopicBankPage.objects.live().public().first()
-    if bank is None:
-        return None
-    base = page_url(bank, prefix)
-    return f"{base}#{topic.code.lower()}" if base else None
+    return vocabulary.parent_url(topic)
 
 
 def entry_for_topic(topic, prefix=None):

@@ -21,6 +21,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
+from cms.core import changes
+
 from .ladder import ladder_revision
 from .models import VideoAsset
 from .outputs import StorageSink, delete_tree
@@ -64,20 +66,26 @@ def retry(asset):
     """The admin's 重试 button: start again from the original file."""
     if not asset.retryable:
         return False
-    VideoAsset.objects.filter(pk=asset.pk).update(
-        status=Status.PENDING, progress=0.0, eta_seconds=None, error="", attempts=0)
+    VideoAsset.objects.transition(asset.pk, Status.PENDING, progress=0.0, eta_seconds=None, error="", attempts=0)
     enqueue(asset)
     return True
+
+
+def queue_replaced(asset):
+    """A new original file was stored for ``asset`` (saved already): transcode it again. The
+    parent site keeps the reviewed outputs until a page showing the video is approved again."""
+    VideoAsset.objects.transition(asset.pk, Status.PENDING, event=changes.VIDEO_REPLACED, progress=0.0,
+                                  eta_seconds=None, error="", attempts=0, playable=False)
+    enqueue(asset)
 
 
 def _claim(asset_id):
     """Mark the asset 转码中 unless another worker is on it; True if this worker got it."""
     stale = timezone.now() - timedelta(seconds=settings.GONGYU_TRANSCODE_STALE_SECONDS)
     claimable = Q(status__in=[Status.PENDING, Status.FAILED]) | Q(status=Status.PROCESSING, heartbeat_at__lt=stale)
-    return VideoAsset.objects.filter(claimable, pk=asset_id).update(
-        status=Status.PROCESSING, progress=0.0, eta_seconds=None, error="", heartbeat_at=timezone.now(),
-        attempts=F("attempts") + 1,
-    ) == 1
+    return VideoAsset.objects.transition(
+        asset_id, Status.PROCESSING, when=claimable, progress=0.0, eta_seconds=None, error="",
+        heartbeat_at=timezone.now(), attempts=F("attempts") + 1)
 
 
 def _local_copy(field, folder):
@@ -116,8 +124,8 @@ def run_job(asset_id, attempt=1):
         reason = "转码超时" if isinstance(error, FfmpegFailed) and error.timed_out else f"{type(error).__name__}: {error}"
         if attempt < settings.GONGYU_TRANSCODE_MAX_ATTEMPTS:
             delay = 30 * 2 ** (attempt - 1)
-            VideoAsset.objects.filter(pk=asset.pk).update(
-                status=Status.PENDING, error=f"第 {attempt} 次转码没有成功({reason}),{delay} 秒后自动重试。")
+            VideoAsset.objects.transition(
+                asset.pk, Status.PENDING, error=f"第 {attempt} 次转码没有成功({reason}),{delay} 秒后自动重试。")
             enqueue(asset, attempt + 1, delay)
             return "retrying"
         _fail(asset, f"转码多次没有成功({reason})。原始视频已保存,可以点「重试」再试一次。")
@@ -125,18 +133,48 @@ def run_job(asset_id, attempt=1):
     finally:
         shutil.rmtree(work, ignore_errors=True)
     old = asset.output_prefix
-    VideoAsset.objects.filter(pk=asset.pk).update(
-        status=Status.READY, progress=1.0, eta_seconds=0.0, playable=True, error="", outputs=manifest,
-        output_prefix=prefix, transcoded_at=timezone.now(), heartbeat_at=timezone.now(),
-        duration_seconds=manifest["duration"],
-    )
-    if old and old != prefix:
+    with transaction.atomic():
+        VideoAsset.objects.transition(
+            asset.pk, Status.READY, event=changes.VIDEO_READY, progress=1.0, eta_seconds=0.0, playable=True,
+            error="", outputs=manifest, output_prefix=prefix, transcoded_at=timezone.now(),
+            heartbeat_at=timezone.now(), duration_seconds=manifest["duration"])
+        _promote_if_unreviewed(asset.pk)
+    if old and old != prefix and not _is_live_prefix(asset.pk, old):
         delete_tree(old)
     return "ready"
 
 
+def _is_live_prefix(asset_id, prefix):
+    return VideoAsset.objects.filter(pk=asset_id, live_prefix=prefix).exists()
+
+
+def _promote_if_unreviewed(asset_id):
+    """A finished transcode becomes what the parent site shows at once unless a live page shows
+    an earlier reviewed version: then it waits for that page's next approval (``promote``)."""
+    from .api import videos_in_use
+
+    asset = VideoAsset.objects.get(pk=asset_id)
+    if asset.live_prefix and asset.live_prefix != asset.output_prefix and videos_in_use(asset):
+        return False
+    return promote(asset)
+
+
+def promote(asset):
+    """Make a READY asset's current outputs the reviewed ones (the parent site's); the previous
+    reviewed outputs are deleted once nothing shows them. True if anything changed."""
+    if asset.status != Status.READY or not asset.output_prefix or asset.live_prefix == asset.output_prefix:
+        return False
+    previous = asset.live_prefix
+    changed = VideoAsset.objects.transition(
+        asset.pk, when=Q(status=Status.READY, output_prefix=asset.output_prefix), event=changes.VIDEO_READY,
+        live_prefix=asset.output_prefix, live_outputs=asset.outputs)
+    if changed and previous:
+        transaction.on_commit(lambda: delete_tree(previous))
+    return changed
+
+
 def _fail(asset, message):
-    VideoAsset.objects.filter(pk=asset.pk).update(status=Status.FAILED, error=message, eta_seconds=None)
+    VideoAsset.objects.transition(asset.pk, Status.FAILED, error=message, eta_seconds=None)
 
 
 def _transcode(asset, work):
@@ -165,7 +203,9 @@ def _transcode(asset, work):
         if became_playable:
             saved["playable"] = True
             fields.update(playable=True, output_prefix=prefix)
-        VideoAsset.objects.filter(pk=asset.pk).update(**fields)
+            VideoAsset.objects.transition(asset.pk, event=changes.VIDEO_PLAYABLE, **fields)
+        else:  # a heartbeat: no state change, nothing announced
+            VideoAsset.objects.filter(pk=asset.pk).update(**fields)
 
     try:
         manifest = transcode(source, work / "ladder", facts, StorageSink(prefix), captions=captions,

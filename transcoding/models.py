@@ -15,6 +15,26 @@ def new_video_key():
     return f"v-{uuid.uuid4().hex[:10]}"
 
 
+class VideoAssetQuerySet(models.QuerySet):
+    def transition(self, pk, status=None, *, when=None, event=None, **fields) -> bool:
+        """The one way an asset's transcoding state changes (queued, running, playable, ready,
+        failed, interrupted→retried, replaced): a conditional UPDATE (``when``: extra Q the row must
+        match) that, if it changed the row, announces ``event`` on the change feed once the
+        transaction commits. ``QuerySet.update()`` sends no ``post_save``; this is why the feed
+        does not rely on one. Returns whether the row was changed."""
+        from cms.core import changes
+
+        if status is not None:
+            fields["status"] = status
+        rows = self.filter(pk=pk)
+        if when is not None:
+            rows = rows.filter(when)
+        changed = rows.update(**fields) == 1
+        if changed and event:
+            changes.announce(event, video_id=pk)
+        return changed
+
+
 class VideoAsset(CollectionMember, index.Indexed, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "待转码"
@@ -61,6 +81,13 @@ class VideoAsset(CollectionMember, index.Indexed, models.Model):
     # manifest of what is in it (rungs with resolution/bitrate/bytes, audio, poster, captions).
     output_prefix = models.CharField("输出位置", max_length=200, blank=True, editable=False)
     outputs = models.JSONField("输出清单", default=dict, blank=True, editable=False)
+    # The reviewed outputs: what the parent site shows. A first transcode (or one no live page
+    # shows) is reviewed at once; a replaced file of a video that a live page shows waits here
+    # until a page showing it is approved (published) again — media are reviewed like pages.
+    live_prefix = models.CharField("家长网站上的版本", max_length=200, blank=True, editable=False)
+    live_outputs = models.JSONField("家长网站上的输出清单", default=dict, blank=True, editable=False)
+
+    objects = VideoAssetQuerySet.as_manager()
 
     search_fields = CollectionMember.search_fields + [
         index.SearchField("title"),

@@ -8,6 +8,6 @@ class PublishingConfig(AppConfig):
     verbose_name = "家长网站发布"
 
     def ready(self):
-        from .queue import connect_signals
+        from .signal_handlers import register_signal_handlers
 
-        connect_signals()
+        register_signal_handlers()

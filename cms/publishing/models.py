@@ -34,14 +34,23 @@ class SiteTarget(models.Model):
 
 
 class PublishQueue(models.Model):
-    """One row: ``pending`` is set when a publish is queued and cleared when a worker starts it,
-    so a burst of publishes in the admin queues one build (plus at most one follow-up)."""
+    """One row per channel (``site``: the parent site; ``search``: the search indexes).
 
+    ``pending`` is set when work is queued and cleared when a worker starts it, so a burst of
+    publishes in the admin queues one build (plus at most one follow-up). A failure keeps
+    ``failing_since`` and the Chinese ``last_error`` until a later run succeeds; the worker
+    retries with back-off (``next_retry_at``), so the site converges once the fault is gone."""
+
+    channel = models.CharField("通道", max_length=20, unique=True, default="site")
     pending = models.BooleanField(default=False)
     requested_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    last_success_at = models.DateTimeField("最近一次成功", null=True, blank=True)
+    failing_since = models.DateTimeField("开始失败的时间", null=True, blank=True)
+    failures = models.PositiveIntegerField("连续失败次数", default=0)
+    next_retry_at = models.DateTimeField("下次重试", null=True, blank=True)
 
     class Meta:
         verbose_name = "发布队列"

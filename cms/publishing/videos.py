@@ -8,11 +8,11 @@ from pathlib import Path
 
 
 def video_states(ids):
-    """{asset id: a value that changes whenever the asset's playable outputs change}."""
-    from transcoding.api import VideoAsset
+    """{asset id: a value that changes whenever the site's (reviewed) outputs change} — an
+    output version, not the whole row, so progress heartbeats don't mark pages changed."""
+    from transcoding.api import video_versions
 
-    return {row["id"]: {k: str(v) for k, v in row.items()}
-            for row in VideoAsset.objects.filter(pk__in=ids).values()}
+    return video_versions(ids)
 
 
 def _playback_api():
@@ -28,7 +28,7 @@ def site_video(asset, root: Path, copy=True):
     playback, copy_outputs = _playback_api()
     if playback is None or asset is None:
         return None
-    info = playback(asset)
+    info = playback(asset, reviewed=True)
     if info is None:
         return None
     revision = info.root.strip("/").rsplit("/", 1)[-1]
@@ -36,7 +36,7 @@ def site_video(asset, root: Path, copy=True):
     if copy:
         dest = root / rel
         if not (dest / info.master).exists():
-            copy_outputs(asset, dest)
+            copy_outputs(asset, dest, reviewed=True)
     url = "/" + rel
     return {
         "key": asset.key, "dir": rel, "master": url + info.master,
@@ -44,6 +44,8 @@ def site_video(asset, root: Path, copy=True):
         "poster": url + info.poster if info.poster else None,
         "captions": url + info.captions if info.captions else None,
         "width": info.width, "height": info.height, "duration": info.duration,
+        # 下载收听 shows the size before the parent downloads the audio-only rendition.
+        "audio_bytes": (asset.outputs.get("audio") or {}).get("bytes") if info.audio else None,
     }
 
 
