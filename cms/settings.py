@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "transcoding",
     "curricula",
     "search",
+    "engagement",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -276,6 +277,17 @@ GONGYU_TRANSCODE_STALE_SECONDS = int(env("GONGYU_TRANSCODE_STALE_SECONDS", "120"
 GONGYU_MAX_CAPTION_BYTES = int(env("GONGYU_MAX_CAPTION_BYTES", str(2 * 1024**2)))
 # Importing a curriculum package queues the transcoding of its new videos.
 GONGYU_TRANSCODE_ON_IMPORT = env_bool("GONGYU_TRANSCODE_ON_IMPORT", True)
+
+# Participation (engagement/): where the parent site sends its events (written into the built
+# site), limits of the ingest, how long raw events are kept, how often the worker rolls them up.
+GONGYU_ENGAGEMENT_URL = env("GONGYU_ENGAGEMENT_URL", WAGTAILADMIN_BASE_URL.rstrip("/") + "/api/engagement/events/")
+GONGYU_ENGAGEMENT_MAX_BODY = int(env("GONGYU_ENGAGEMENT_MAX_BODY", str(64 * 1024)))
+GONGYU_ENGAGEMENT_MAX_BATCH = int(env("GONGYU_ENGAGEMENT_MAX_BATCH", "100"))
+GONGYU_ENGAGEMENT_MAX_TEXT = int(env("GONGYU_ENGAGEMENT_MAX_TEXT", "200"))
+GONGYU_ENGAGEMENT_DEVICE_DAILY = int(env("GONGYU_ENGAGEMENT_DEVICE_DAILY", "500"))
+GONGYU_ENGAGEMENT_ADDRESS_PER_MINUTE = int(env("GONGYU_ENGAGEMENT_ADDRESS_PER_MINUTE", "6000"))
+GONGYU_ENGAGEMENT_RAW_DAYS = int(env("GONGYU_ENGAGEMENT_RAW_DAYS", "400"))
+GONGYU_ENGAGEMENT_ROLLUP_SECONDS = int(env("GONGYU_ENGAGEMENT_ROLLUP_SECONDS", "60"))
 
 # Production hardening, switched on by GONGYU_SECURE=1 (HTTPS in front of the app).
 if env_bool("GONGYU_SECURE", False):

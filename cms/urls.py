@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/search/", include("search.urls")),
+    path("api/engagement/", include("engagement.urls")),
 ]
 
 if settings.SERVE_MEDIA and settings.STORAGE_BACKEND == "local":

@@ -23,6 +23,9 @@ class School(models.Model):
     name = models.CharField("学校名称", max_length=120)
     district = models.CharField("所在区县", max_length=120, blank=True)
     stages = models.ManyToManyField("taxonomy.Stage", verbose_name="学段", blank=True, related_name="schools")
+    families = models.PositiveIntegerField("家庭数", default=0, help_text="本校学生家庭总数,参与率以此为分母。")
+    class_count = models.PositiveSmallIntegerField(
+        "班级数", default=0, help_text="填写后,本周家长课为每个班级生成一个二维码链接。")
 
     class Meta:
         verbose_name = "学校"

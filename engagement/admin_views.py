@@ -1,0 +1,121 @@
+"""Admin pages of participation: the dashboard (charts), report downloads, a JSON report for
+scripts, and the moderation of parents' comments. Every figure is limited to the schools the
+user may see (``access.visible_schools``): a school admin gets their own school and nothing else."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import kinds, reports
+from .access import is_editor, visible_schools
+from .models import Comment
+from .periods import BadPeriod, monday, parse_week, term_start, week_label
+
+
+def _selection(request):
+    """(period, start, schools, chosen school or None) from ?week=&term=&school= for this user."""
+    schools = visible_schools(request.user)
+    if not schools.exists():
+        raise PermissionDenied
+    week = request.GET.get("week") or week_label(monday(timezone.localdate()))
+    try:
+        start = parse_week(week)
+    except BadPeriod:
+        raise Http404 from None
+    period = "T" if request.GET.get("term") else "W"
+    if period == "T":
+        start = term_start(start)
+    chosen = None
+    code = request.GET.get("school")
+    if code:
+        chosen = schools.filter(code=code).first()
+        if chosen is None:
+            raise Http404   # another school's figures: as if it did not exist
+        schools = schools.filter(pk=chosen.pk)
+    return period, start, list(schools), chosen, week
+
+
+def _stage_totals(report_rows, schools):
+    """Families reached per 学段 of the schools (a school with two stages counts in both)."""
+    by_code = {row["code"]: row for row in report_rows}
+    totals = {}
+    for school in schools:
+        for stage in school.stages.all():
+            entry = totals.setdefault(stage.name, {"reached": 0, "families": 0})
+            entry["reached"] += by_code[school.code]["reached"]
+            entry["families"] += school.families
+    return [{"stage": name, **values} for name, values in totals.items()]
+
+
+def _cells(report, rows):
+    return [[row[key] for key, _ in report["columns"]] for row in rows]
+
+
+def dashboard(request):
+    period, start, schools, chosen, week = _selection(request)
+    report = reports.participation(period, start, schools)
+    total = report["total"]
+    charts = {
+        "schools": [{"name": r["school"], "reached": r["reached"], "families": r["families"]} for r in report["rows"]],
+        "funnel": [{"name": kinds.MEASURE_LABELS[m], "value": total[key]} for key, m in reports.MEASURES.items()],
+        "ratings": [{"name": label, "value": total[key]} for key, label in (("good", "有帮助"), ("ok", "一般"), ("bad", "没帮助"))],
+        "lessons": [{"name": lesson["title"], "started": lesson["started"], "watched90": lesson["watched90"]}
+                    for lesson in report["lessons"][:10]],
+        "stages": _stage_totals(report["rows"], [s for s in schools]),
+    }
+    comments = Comment.objects.filter(school__in=schools, status=Comment.Status.APPROVED)[:20]
+    editor = is_editor(request.user)
+    return TemplateResponse(request, "engagement/dashboard.html", {
+        "report": report, "charts": charts, "table": _cells(report, report["rows"]),
+        "total_row": _cells(report, [report["total"]])[0], "class_table": _cells(report, report["classes"]), "week": week, "term": period == "T", "chosen": chosen,
+        "schools": visible_schools(request.user), "comments": comments, "editor": editor,
+        "pending": Comment.objects.filter(status=Comment.Status.PENDING).count() if editor else 0,
+    })
+
+
+def export(request):
+    period, start, schools, chosen, week = _selection(request)
+    report = reports.participation(period, start, schools)
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    buffer = io.BytesIO()
+    (reports.write_csv if fmt == "csv" else reports.write_xlsx)(report, buffer)
+    name = f"participation-{week}{'-term' if period == 'T' else ''}{'-' + chosen.code if chosen else ''}.{fmt}"
+    content_type = ("text/csv; charset=utf-8" if fmt == "csv"
+                    else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def report_json(request):
+    period, start, schools, chosen, week = _selection(request)
+    report = reports.participation(period, start, schools)
+    report = dict(report, start=report["start"].isoformat(), columns=[list(c) for c in report["columns"]])
+    return JsonResponse(report, json_dumps_params={"ensure_ascii": False})
+
+
+def comments(request):
+    if not is_editor(request.user):
+        raise PermissionDenied
+    pending = Comment.objects.filter(status=Comment.Status.PENDING).select_related("school")[:100]
+    return TemplateResponse(request, "engagement/comments.html", {"pending": pending})
+
+
+@require_POST
+def moderate(request, pk):
+    if not is_editor(request.user):
+        raise PermissionDenied
+    status = {"approve": Comment.Status.APPROVED, "reject": Comment.Status.REJECTED}.get(request.POST.get("action"))
+    if status is None:
+        raise Http404
+    Comment.objects.filter(pk=pk).update(status=status)
+    return redirect("engagement_comments")

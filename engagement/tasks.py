@@ -1,0 +1,37 @@
+"""Background work of participation (run by ``manage.py db_worker``)."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import default_task_backend, task
+
+from .models import RollupState
+
+
+@task()
+def rollup_task():
+    from .rollup import prune, run_rollup
+
+    RollupState.objects.filter(pk=1).update(scheduled_for=None)
+    result = run_rollup()
+    prune()
+    return result
+
+
+def schedule_rollup():
+    """Queue one rollup a little later unless one is already queued (a burst of ingests queues
+    one run). Backends that cannot defer (the tests' immediate one) queue nothing: tests and the
+    ``engagement_rollup`` command call the rollup directly."""
+    if not default_task_backend.supports_defer:
+        return False
+    now = timezone.now()
+    when = now + datetime.timedelta(seconds=settings.GONGYU_ENGAGEMENT_ROLLUP_SECONDS)
+    RollupState.objects.get_or_create(pk=1)
+    claimed = RollupState.objects.filter(pk=1).filter(
+        Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=now - datetime.timedelta(minutes=10))
+    ).update(scheduled_for=when)
+    if claimed:
+        rollup_task.using(run_after=when).enqueue()
+    return bool(claimed)
