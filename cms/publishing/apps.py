@@ -8,6 +8,8 @@ class PublishingConfig(AppConfig):
     verbose_name = "家长网站发布"
 
     def ready(self):
+        from . import scheduled
         from .signal_handlers import register_signal_handlers
 
         register_signal_handlers()
+        scheduled.register()

@@ -15,8 +15,16 @@ class Command(BaseCommand):
         parser.add_argument("--s3-bucket", help="同时部署到这个 S3 存储桶(只上传有变化的文件)")
         parser.add_argument("--s3-prefix", default="", help="存储桶内的路径前缀")
         parser.add_argument("--s3-endpoint-url", help="S3 兼容服务的地址(MinIO、OSS、COS…)")
+        parser.add_argument("--status", action="store_true",
+                            help="只显示发布状态:最近一次成功、排队、从何时起失败及原因")
+        parser.add_argument("--verify", action="store_true",
+                            help="核对数据库、线上网站和搜索索引,修复不一致并报告修了什么")
 
     def handle(self, *args, out=None, full=False, s3_bucket=None, s3_prefix="", s3_endpoint_url=None, **options):
+        if options.get("status"):
+            return self.show_status()
+        if options.get("verify"):
+            return self.verify(out)
         bar = None
 
         def progress(total=None, advance=0):
@@ -43,3 +51,27 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS(
                     f"已部署到 s3://{s3_bucket}/{s3_prefix}:上传 {len(report.uploaded)} 个,删除 {len(report.deleted)} 个,"
                     f"未变 {report.unchanged} 个。"))
+
+    def show_status(self):
+        from cms.publishing.api import publish_status
+
+        state = publish_status()
+        for channel in state["channels"]:
+            from cms.publishing.status import ChannelStatus, summary_line
+
+            self.stdout.write(summary_line(ChannelStatus(**channel)))
+
+    def verify(self, out):
+        from cms.publishing.verify import verify
+
+        found, left = verify(out, repair=True)
+        if not found.total:
+            self.stdout.write(self.style.SUCCESS("核对完毕:数据库、家长网站和搜索索引一致,没有需要修复的。"))
+            return
+        for line in found.lines():
+            self.stdout.write(f"已修复 {line}")
+        if left.total:
+            for line in left.lines():
+                self.stderr.write(f"仍不一致 {line}")
+            raise CommandError(f"核对:发现 {found.total} 处不一致,修复后仍有 {left.total} 处。")
+        self.stdout.write(self.style.SUCCESS(f"核对完毕:发现并修复了 {found.total} 处不一致。"))

@@ -1,0 +1,1 @@
+from tests.security.roles import *  # noqa: F401,F403 - role fixtures
