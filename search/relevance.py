@@ -122,9 +122,11 @@ def parents_entries(path=PARENTS):
         )
 
 
-def measure(ranked_by_query, queries):
+def measure(ranked_by_query, queries, labelled=None):
     """nDCG@5, recall@10 (grade >= 2), answerable queries with no result, off-topic queries with
-    a result; ``ranked_by_query``: {q: [url, …]}."""
+    a result not labelled as closest matches; ``ranked_by_query``: {q: [url, …]};
+    ``labelled``: the queries whose results were labelled 最接近的结果."""
+    labelled = labelled or set()
     rows = []
     for item in queries:
         ranked = ranked_by_query[item["q"]]
@@ -143,21 +145,20 @@ def measure(ranked_by_query, queries):
         "recall@10": round(mean(r["recall10"] for r in answerable), 3),
         "no_result": sum(1 for r in answerable if not r["ranked"]),
         "no_result_share": round(sum(1 for r in answerable if not r["ranked"]) / max(1, len(answerable)), 3),
-        "off_topic_with_results": sum(1 for r in off if r["ranked"]),
+        "off_topic_with_results": sum(1 for r in off if r["ranked"] and r["q"] not in labelled),
+        "off_topic_labelled_closest": sum(1 for r in off if r["ranked"] and r["q"] in labelled),
     }
     return figures, rows
 
 
-def evaluate_parents(backend, half=None, labelled_ok=False):
+def evaluate_parents(backend, half=None):
     """Run one half of the parents' set against a backend that holds ``parents_entries``.
-    With ``labelled_ok``, results the backend labels as closest matches (``fallback``) for an
-    off-topic query count as no result (the parent is told they are only the closest)."""
+    Off-topic results labelled 最接近的结果 (``fallback``) are counted apart from unlabelled ones."""
     queries = parents_queries(half)
-    ranked = {}
+    ranked, labelled = {}, set()
     for item in queries:
         result = backend.search(build_request(item["q"], size=10))
-        urls = [r["url"] for r in result["results"]]
-        if labelled_ok and not item["relevant"] and result.get("closest"):
-            urls = []
-        ranked[item["q"]] = urls
-    return measure(ranked, queries)
+        ranked[item["q"]] = [r["url"] for r in result["results"]]
+        if result.get("fallback"):
+            labelled.add(item["q"])
+    return measure(ranked, queries, labelled)

@@ -44,4 +44,26 @@ class Vocabulary:
             "words": sorted(words),
             "stopwords": self.stop,
             "synonyms": [list(g) for g in self.groups],
+            "shelves": shelf_entries(),
         }
+
+
+MAX_SHELF_TEXT = 60  # characters of a problem's or topic's description shipped to the browser
+
+
+def shelf_entries():
+    """Problems (their shelf) and research topics as search results on the site, as in
+    /api/search/: [{k: kind, t: title, d: description (cut), u: the site's URL}]."""
+    from cms.core.vocabulary import parent_url
+    from cms.taxonomy.models import Problem
+    from cms.topics.models import ResearchTopic
+
+    out = []
+    for problem in Problem.objects.order_by("code"):
+        out.append({"k": "problem", "t": problem.title, "d": (problem.description or "")[:MAX_SHELF_TEXT],
+                    "u": parent_url(problem)})
+    for topic in ResearchTopic.objects.order_by("code"):
+        url = parent_url(topic)
+        if url:
+            out.append({"k": "topic", "t": topic.title, "d": (topic.description or "")[:MAX_SHELF_TEXT], "u": url})
+    return out

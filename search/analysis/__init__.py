@@ -47,10 +47,13 @@ HERE = Path(__file__).resolve().parent
 USERDICT = HERE / "userdict.txt"
 SYNONYMS = HERE / "synonyms.txt"
 STOPWORDS = HERE / "stopwords.txt"
+CILIN = HERE / "cilin.txt"  # general synonyms (同义词词林扩展版 extract; source and licence in the file)
+USE_CILIN = True
 
 __all__ = [
     "segment_for_index", "segment_query", "expand_synonyms", "query_terms", "index_text",
-    "QueryTerms", "synonym_groups", "synonym_keys", "stopwords", "USERDICT", "SYNONYMS", "STOPWORDS",
+    "QueryTerms", "Concept", "synonym_groups", "synonym_keys", "stopwords", "bigrams", "index_grams",
+    "USERDICT", "SYNONYMS", "STOPWORDS",
 ]
 
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -73,7 +76,10 @@ def stopwords() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def synonym_groups() -> tuple[tuple[str, ...], ...]:
     groups = []
-    for line in _lines(SYNONYMS):
+    lines = list(_lines(SYNONYMS))
+    if USE_CILIN and CILIN.exists():
+        lines += list(_lines(CILIN))
+    for line in lines:
         words = tuple(dict.fromkeys(normalise(w) for w in line.replace("，", ",").split(",") if w.strip()))
         if len(words) > 1:
             groups.append(words)
@@ -161,13 +167,37 @@ def index_text(text: str) -> str:
 
 
 def segment_query(text: str, stop: bool = True) -> list[str]:
+    """The query's words in order; meaningful single characters (打, 骂, 哭, 吼) are kept."""
     if not text:
         return []
     text = normalise(text)
     words = [t for t in (tok.strip() for tok in tokenizer().cut(text)) if _keep(t, stop)]
-    if stop and any(len(w) > 1 for w in words):
-        words = [w for w in words if len(w) > 1 or w.isascii()]
     return list(dict.fromkeys(words))
+
+
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams of every run of Han characters (a lone character stands for itself):
+    the recall floor that needs no word list (走神 matches 走神 whatever the segmenter made of it)."""
+    out = []
+    for run in _HAN_RUN.findall(normalise(text or "")):
+        if len(run) == 1:
+            out.append(run)
+        out.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def index_grams(text: str) -> str:
+    """The form stored in the bigram column / field: every Han character (so a meaningful single
+    character — 吼, 哭, 骂 — is found inside 大吼大叫 whatever the segmenter did) and every
+    bigram, joined with spaces."""
+    out = []
+    for run in _HAN_RUN.findall(normalise(text or "")):
+        out.extend(run)
+        out.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return " ".join(out)
 
 
 def expand_synonyms(words) -> list[list[str]]:
@@ -176,11 +206,25 @@ def expand_synonyms(words) -> list[list[str]]:
 
 
 @dataclass(frozen=True)
+class Concept:
+    """One thing the parent asked for. ``tokens``: what stands for it in the word columns (the
+    word, its synonym-group keys; for a decomposed compound, the whole compound too); ``weight``:
+    its share of the query (a single character weighs less); ``optional``: a single character
+    next to longer words, which ranks but is not needed for a complete match."""
+    word: str
+    tokens: tuple[str, ...]
+    weight: float = 1.0
+    optional: bool = False
+
+
+@dataclass(frozen=True)
 class QueryTerms:
     words: tuple[str, ...] = ()
     groups: tuple[tuple[str, ...], ...] = ()
     partial: tuple[str, ...] = field(default=())
     keys: tuple[tuple[str, ...], ...] = ()
+    concepts: tuple[Concept, ...] = ()
+    grams: tuple[str, ...] = ()
 
     def __bool__(self):
         return bool(self.groups)
@@ -193,6 +237,27 @@ class QueryTerms:
         return tuple(seen)
 
 
+SINGLE_WEIGHT = 0.5
+
+
+def decompose(word: str) -> list[str]:
+    """The sub-words of a compound that cover it (时间管理 -> 时间, 管理), or [] when it is not
+    one: the same search-mode cut the index side uses, so 管理时间 and 时间管理 both match."""
+    if len(word) < 3 or synonym_keys(word) or word.isascii():
+        return []
+    parts = [t for t in tokenizer().cut_for_search(word) if 1 < len(t) < len(word)]
+    covered = set()
+    for part in parts:
+        start = word.find(part)
+        while start >= 0:
+            covered.update(range(start, start + len(part)))
+            start = word.find(part, start + 1)
+    if len(covered) < len(word):
+        return []
+    # Keep the shortest cover: drop a part that lies inside another kept part's span.
+    return [p for p in dict.fromkeys(parts) if not any(p != q and p in q for q in parts)]
+
+
 def query_terms(text: str) -> QueryTerms:
     words = segment_query(text)
     groups = tuple(tuple(g) for g in expand_synonyms(words))
@@ -201,4 +266,17 @@ def query_terms(text: str) -> QueryTerms:
         t for t in dict.fromkeys(segment_for_index(text)) if t not in in_groups and len(t) > 1
     )
     keys = tuple(synonym_keys(w) for w in words)
-    return QueryTerms(words=tuple(words), groups=groups, partial=partial, keys=keys)
+    longer = any(len(w) > 1 for w in words)
+    concepts, grams = [], []
+    for word in words:
+        single = len(word) == 1 and not word.isascii()
+        parts = decompose(word)
+        if parts:
+            for part in parts:
+                concepts.append(Concept(part, (part, word, *synonym_keys(part), *synonym_keys(word)), 1.0 / len(parts) ** 0.5))
+        else:
+            concepts.append(Concept(word, (word, *synonym_keys(word)),
+                                    SINGLE_WEIGHT if single and longer else 1.0, single and longer))
+        grams.extend(bigrams(word) if len(word) > 1 else [word] if single and not longer else [])
+    return QueryTerms(words=tuple(words), groups=groups, partial=partial, keys=keys,
+                      concepts=tuple(concepts), grams=tuple(dict.fromkeys(grams)))

@@ -8,6 +8,53 @@ from ..documents import FACETS, KINDS, TEXT_FIELDS
 from ..highlight import mark, snippet
 
 SUGGEST_KINDS = ("problem", "course", "micro_lesson", "lesson")
+CLOSEST = "最接近的结果"
+CANDIDATES = 300  # best entries per query group that are ranked (bounds time at any index size)
+
+# One ranking for every engine (search.backends.base.rank); tuned on the dev half only.
+GRAM_WEIGHT = 0.3   # the bigram recall floor, below any word of the query
+COVERAGE_BASE = 0.2  # an entry matching none of the query's words still ranks (bigrams only)
+COVERAGE_POWER = 2.0
+
+
+def rank(concepts, scores, grams):
+    """Rank entries by how much of the query they match, weighted by rarity and field.
+
+    ``scores``: per concept {entry_id: BM25 with field weights} — the engine's BM25 already
+    weighs a rare word above a common one and a title above the body; ``grams``: {entry_id:
+    BM25 of the query's character bigrams}. An entry's score is
+    ``(Σ weight·score + GRAM_WEIGHT·bigram score) × (COVERAGE_BASE + coverage)^COVERAGE_POWER``,
+    where coverage is the weighted share of the query's concepts it contains: every entry that
+    matches something is a candidate (an everyday word no entry contains never empties the
+    result), and entries containing more of the query rank above the rest.
+    Returns ([(entry_id, score)] best first, whether some entry contains every required concept).
+    """
+    total_weight = sum(c.weight for c in concepts) or 1.0
+    required = [i for i, c in enumerate(concepts) if not c.optional]
+    ids = set(grams)
+    for group in scores:
+        ids.update(group)
+    ranked, complete = [], False
+    # Entries that contain a word the parent typed (or its synonym) come first; when none does,
+    # the bigram floor alone answers (a typo, an unknown compound). An entry matching only a
+    # single character next to longer words (做 in 红烧肉怎么做) is noise and never returned.
+    anchored = {i for r in required for i in scores[r]} if required else set()
+    if anchored:
+        ids = anchored
+    else:
+        ids = set(grams)
+    for entry_id in ids:
+        words = sum(c.weight * scores[i].get(entry_id, 0.0) for i, c in enumerate(concepts))
+        covered = sum(c.weight for i, c in enumerate(concepts) if entry_id in scores[i])
+        coverage = covered / total_weight
+        score = (words + GRAM_WEIGHT * grams.get(entry_id, 0.0)) * (COVERAGE_BASE + coverage) ** COVERAGE_POWER
+        if required and all(entry_id in scores[i] for i in required):
+            complete = True
+        ranked.append((entry_id, score))
+    ranked.sort(key=lambda r: (-r[1], str(r[0])))
+    return ranked, complete
+
+
 def combine(groups, minimum):
     """Score entries from per-token hits, the same way every backend does.
 
@@ -53,6 +100,16 @@ class SearchBackend:
     def _suggest(self, q, kinds, limit): raise NotImplementedError
 
     # reading: shared
+    def _candidates(self, request, groups, grams):
+        """Per-group scores of the best candidates, the request's filters applied:
+        ([{entry_id: score} per group], {entry_id: bigram score}); each group's score is the
+        engine's BM25 with field weights over the group's tokens (summed over matched tokens)."""
+        raise NotImplementedError
+
+    def _page(self, request, ranked):
+        """(hits of the requested page, facet counts over every ranked entry)."""
+        raise NotImplementedError
+
     def search(self, request):
         started = time.perf_counter()
         terms = request.terms
@@ -62,18 +119,14 @@ class SearchBackend:
         elif not terms:
             hits, total, facets = [], 0, {}
         else:
-            # Each concept: the typed word, then its synonym-group keys (see search.analysis).
-            groups = tuple(self.concept(w, k, g) for w, k, g in zip(terms.words, terms.keys, terms.groups))
-            hits, total, facets = self._match(request, groups, len(groups))
-            if total == 0 and (len(groups) > 1 or terms.partial):
-                # Best partial: each concept widened by its sub-words, most concepts required.
-                widened = tuple(g + tuple(p for p in terms.partial if p in g[0]) for g in groups)
-                extra = tuple(p for p in terms.partial if not any(p in g[0] for g in groups))
-                if len(groups) == 1:
-                    widened, extra = (widened[0] + extra,), ()
-                hits, total, facets = self._match(request, widened + tuple((p,) for p in extra), request.partial_minimum())
-                fallback = total > 0
-        return {
+            concepts = terms.concepts
+            groups = tuple(self.concept_tokens(c) for c in concepts)
+            scores, grams = self._candidates(request, groups, terms.grams)
+            ranked, complete = rank(concepts, scores, grams)
+            fallback = bool(ranked) and not complete
+            hits, facets = self._page(request, ranked)
+            total = len(ranked)
+        result = {
             "query": request.q,
             "total": total,
             "took_ms": round((time.perf_counter() - started) * 1000, 1),
@@ -83,6 +136,13 @@ class SearchBackend:
             "results": [self.shape(hit, terms.all_terms) for hit in hits],
             "facets": facet_list(facets),
         }
+        if fallback:
+            result["label"] = CLOSEST
+        return result
+
+    def concept_tokens(self, concept):
+        """The tokens of one query concept for this engine (the word, its synonym keys, …)."""
+        return concept.tokens
 
     def concept(self, word, keys, synonyms):
         """The tokens that stand for one query word: the word, then its synonym-group keys."""

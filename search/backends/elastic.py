@@ -19,9 +19,9 @@ import datetime
 from django.conf import settings
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 
-from ..analysis import index_text
+from ..analysis import index_grams, index_text
 from ..documents import FACETS, KINDS, TEXT_FIELDS, WEIGHTS, ZH, Entry
-from .base import SearchBackend
+from .base import CANDIDATES, SearchBackend
 
 PLUGIN_ANALYZERS = {"smartcn": "smartcn", "ik_max_word": "ik_max_word"}
 
@@ -45,6 +45,8 @@ class ElasticsearchBackend(SearchBackend):
             for field in mapping["properties"].values():
                 if field.get("analyzer") == ZH:
                     field["analyzer"] = PLUGIN_ANALYZERS[self.analyzer]
+        # Character bigrams, pre-cut (search.analysis.index_grams): the recall floor, no plugin.
+        mapping["properties"]["grams"] = {"type": "text", "analyzer": "whitespace"}
         return {"settings": {"number_of_shards": 1, "number_of_replicas": 0}, "mappings": mapping}
 
     def _source(self, entry):
@@ -53,6 +55,7 @@ class ElasticsearchBackend(SearchBackend):
             raw = getattr(entry, field, "") or ""
             source[field] = index_text(raw) if self.analyzer == "jieba" else raw
         source["suggest"] = entry.title
+        source["grams"] = index_grams(" ".join(getattr(entry, f, "") or "" for f in ("title", "problem", "summary", "body")))
         return source
 
     def _indexes(self):
@@ -145,6 +148,53 @@ class ElasticsearchBackend(SearchBackend):
             {"multi_match": {"query": token, "fields": fields, "type": "most_fields", "operator": operator}}
             for token in tokens
         ], "minimum_should_match": 1}}
+
+    def concept_tokens(self, concept):
+        # Plugin analyzers index raw text, where no synonym-group keys exist: use the words.
+        return concept.tokens if self.analyzer == "jieba" else tuple(t for t in concept.tokens if not t.startswith("zsyn"))
+
+    def _candidates(self, request, groups, grams):
+        """One request: each group a named ``bool.should`` (scores summed over its tokens, fields
+        weighted), the bigrams a named query on ``grams``; the best CANDIDATES entries come back
+        with each named query's own score (``include_named_queries_score``)."""
+        if not self._exists():
+            return [{} for _ in groups], {}
+        should = [{"bool": {**self.concept_query(g)["bool"], "_name": f"g{i}"}} for i, g in enumerate(groups)]
+        if grams:
+            should.append({"match": {"grams": {"query": " ".join(grams), "operator": "or", "_name": "grams"}}})
+        query = {"bool": {"should": should, "minimum_should_match": 1, "filter": self._filters(request)}}
+        response = self.client.search(
+            index=self.alias, query=query, size=CANDIDATES, source=False, track_total_hits=False,
+            include_named_queries_score=True,
+        )
+        scores, gram_scores = [{} for _ in groups], {}
+        for hit in response["hits"]["hits"]:
+            for name, score in (hit.get("matched_queries") or {}).items():
+                if name == "grams":
+                    gram_scores[hit["_id"]] = float(score)
+                else:
+                    scores[int(name[1:])][hit["_id"]] = float(score)
+        return scores, gram_scores
+
+    def _page(self, request, ranked):
+        ids = [entry_id for entry_id, _ in ranked]
+        page = ranked[request.offset:request.offset + request.size]
+        facets = {}
+        if ids:
+            response = self.client.search(
+                index=self.alias, query={"ids": {"values": ids}}, size=len(page) and request.size,
+                source=False, track_total_hits=False,
+                aggs={field: {"terms": {"field": field, "size": 500}} for field in FACETS.values()},
+            )
+            facets = {field: {b["key"]: b["doc_count"] for b in agg["buckets"]}
+                      for field, agg in response.get("aggregations", {}).items()}
+        hits = []
+        if page:
+            docs = self.client.mget(index=self.alias, ids=[i for i, _ in page], source=["url", "kind", "display"])["docs"]
+            score = dict(page)
+            hits = [{"url": d["_source"]["url"], "kind": d["_source"]["kind"], "display": d["_source"].get("display", {}),
+                     "score": score[d["_id"]]} for d in docs if d.get("found")]
+        return hits, facets
 
     def _match(self, request, groups, minimum):
         filters = self._filters(request)

@@ -15,10 +15,10 @@ import json
 
 from django.db import connection, transaction
 
-from ..analysis import index_text
+from ..analysis import index_grams, index_text
 from ..documents import FACETS, KINDS, WEIGHTS
 from ..models import IndexEntry, IndexFacet
-from .base import SearchBackend, combine
+from .base import CANDIDATES, SearchBackend, combine
 
 FTS = "gongyu_search_fts"
 COLUMNS = ("title", "problem", "summary", "shelf", "body")
@@ -26,7 +26,13 @@ BATCH = 500
 
 
 def _segmented(entry):
-    return [index_text(getattr(entry, column, "") or "") for column in COLUMNS]
+    words = [index_text(getattr(entry, column, "") or "") for column in COLUMNS]
+    grams = index_grams(" ".join(getattr(entry, c, "") or "" for c in ("title", "problem", "summary", "body")))
+    return [*words, grams]
+
+
+def _quote(token):
+    return '"' + token.replace('"', '""') + '"'
 
 
 class _Sqlite:
@@ -34,7 +40,7 @@ class _Sqlite:
         ids = [r[0] for r in rows]
         cursor.execute(f"DELETE FROM {FTS} WHERE rowid IN (SELECT value FROM json_each(%s))", [json.dumps(ids)])
         cursor.executemany(
-            f"INSERT INTO {FTS} (rowid, {', '.join(COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s)", rows
+            f"INSERT INTO {FTS} (rowid, {', '.join(COLUMNS)}, grams) VALUES (%s, %s, %s, %s, %s, %s, %s)", rows
         )
 
     def delete(self, cursor, ids):
@@ -56,6 +62,19 @@ class _Sqlite:
 
     def in_ids(self, ids):
         return "IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+
+    def group_query(self, tokens, limit):
+        """Entries containing any token in the word columns, scored by bm25 with field weights."""
+        weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
+        expression = "{" + " ".join(COLUMNS) + "} : (" + " OR ".join(_quote(t) for t in tokens) + ")"
+        sql = f"SELECT rowid, -bm25({FTS}, {weights}, 0) AS s FROM {FTS} WHERE {FTS} MATCH %s ORDER BY s DESC"
+        return (sql + " LIMIT %s", [expression, limit]) if limit else (sql, [expression])
+
+    def gram_query(self, grams, limit):
+        zeros = ", ".join("0" for _ in COLUMNS)
+        expression = "grams : (" + " OR ".join(_quote(t) for t in grams) + ")"
+        sql = f"SELECT rowid, -bm25({FTS}, {zeros}, 1) AS s FROM {FTS} WHERE {FTS} MATCH %s ORDER BY s DESC"
+        return (sql + " LIMIT %s", [expression, limit]) if limit else (sql, [expression])
 
     def match(self, cursor, groups, minimum, filters, offset, size):
         """``base.combine`` done inside SQLite and kept in a connection-private TEMP table, so the
@@ -113,12 +132,25 @@ class _Postgres:
 
     def write(self, cursor, rows):
         cursor.executemany(
-            f"INSERT INTO {FTS} (entry_id, document) VALUES (%s,"
+            f"INSERT INTO {FTS} (entry_id, document, grams) VALUES (%s,"
             " setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B')"
-            " || setweight(to_tsvector('simple', %s || ' ' || %s), 'C') || setweight(to_tsvector('simple', %s), 'D'))"
-            " ON CONFLICT (entry_id) DO UPDATE SET document = EXCLUDED.document",
+            " || setweight(to_tsvector('simple', %s || ' ' || %s), 'C') || setweight(to_tsvector('simple', %s), 'D'),"
+            " to_tsvector('simple', %s))"
+            " ON CONFLICT (entry_id) DO UPDATE SET document = EXCLUDED.document, grams = EXCLUDED.grams",
             rows,
         )
+
+    def group_query(self, tokens, limit):
+        query = " || ".join("plainto_tsquery('simple', %s)" for _ in tokens)
+        sql = (f"SELECT f.entry_id, ts_rank({self.RANK}, f.document, q.query) * 10 AS s FROM {FTS} f,"
+               f" (SELECT ({query}) AS query) q WHERE f.document @@ q.query ORDER BY s DESC")
+        return (sql + " LIMIT %s", [*tokens, limit]) if limit else (sql, list(tokens))
+
+    def gram_query(self, grams, limit):
+        query = " || ".join("plainto_tsquery('simple', %s)" for _ in grams)
+        sql = (f"SELECT f.entry_id, ts_rank(f.grams, q.query) * 10 AS s FROM {FTS} f,"
+               f" (SELECT ({query}) AS query) q WHERE f.grams @@ q.query ORDER BY s DESC")
+        return (sql + " LIMIT %s", [*grams, limit]) if limit else (sql, list(grams))
 
     def delete(self, cursor, ids):
         cursor.execute(f"DELETE FROM {FTS} WHERE entry_id = ANY(%s)", [list(ids)])
@@ -280,6 +312,33 @@ class EmbeddedBackend(SearchBackend):
                 for facet, value, n in cursor.fetchall():
                     facets.setdefault(facet, {})[value] = n
         return self._hits(scored[request.offset:request.offset + request.size]), total, facets
+
+    def _candidates(self, request, groups, grams):
+        with connection.cursor() as cursor:
+            allowed = self._allowed(cursor, request)
+            # With a filter every match is read (the best 300 might all be filtered out).
+            limit = None if allowed is not None else CANDIDATES
+
+            def read(sql_params):
+                cursor.execute(*sql_params)
+                return {i: float(s or 0) for i, s in cursor.fetchall() if allowed is None or i in allowed}
+
+            scores = [read(self.sql.group_query(tokens, limit)) for tokens in groups]
+            gram_scores = read(self.sql.gram_query(grams, limit)) if grams else {}
+        return scores, gram_scores
+
+    def _page(self, request, ranked):
+        facets = {}
+        if ranked:
+            with connection.cursor() as cursor:
+                clause, params = self.sql.in_ids([r[0] for r in ranked])
+                cursor.execute(
+                    f"SELECT facet, value, COUNT(*) FROM gongyu_search_indexfacet WHERE entry_id {clause} GROUP BY facet, value",
+                    params,
+                )
+                for facet, value, n in cursor.fetchall():
+                    facets.setdefault(facet, {})[value] = n
+        return self._hits(ranked[request.offset:request.offset + request.size]), facets
 
     def _hits(self, page):
         rows = {e.id: e for e in IndexEntry.objects.filter(id__in=[r[0] for r in page])}

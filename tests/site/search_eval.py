@@ -112,8 +112,8 @@ def evaluate_parents_site(page, base_url):
     for half in ("dev", "heldout"):
         queries = parents_queries(half)
         rows = evaluate(page, base_url, queries)
-        ranked = {r["q"]: ([] if (not r["relevant"] and r["closest"]) else r["urls"]) for r in rows}
-        out[half] = measure(ranked, queries)
+        ranked = {r["q"]: r["urls"] for r in rows}
+        out[half] = measure(ranked, queries, {r["q"] for r in rows if r["closest"]})
     return out
 
 

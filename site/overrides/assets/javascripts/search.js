@@ -3,9 +3,15 @@
    - segmented the way the index was (longest match over the site's vocabulary: the search
      vocabulary's user dictionary, synonyms and the words of the site's titles and problems);
    - filler words dropped (孩子, 怎么办, 如何… from the shared stopword list);
-   - each word expanded with its synonyms (one concept = any word of its group);
-   - every concept required first, then the best partial matches (most concepts matched);
-   - an unknown long word falls back to its two-character pieces, never to a single character.
+   - each word expanded with its synonyms (one concept = any word of its group), synonyms
+     weighted below the parent's own word;
+   - meaningful single characters (打, 骂, 哭, 吼) kept, ranked as optional next to longer words;
+   - an unknown or compound word falls back to the known words inside it, then to its
+     character bigrams (the recall floor);
+   - ranked as search.backends.base.rank does: by the weighted share of the query a page
+     contains (coverage), never all-or-nothing; pages containing none of the parent's words
+     are dropped when others contain some; with no page containing every word the list is
+     labelled 最接近的结果.
    Titles and problems weigh more than body text through data-pagefind-weight in the pages. */
 (function () {
   "use strict";
@@ -17,7 +23,8 @@
   var filterBox = document.getElementById("gy-filters");
   /* Result summaries come from data-pagefind-meta; the hidden synonym terms never show. */
   var FILTERS = ["学段", "主题", "问题"];
-  var KIND = { course: "家长课程", lesson: "五步教学法课", micro: "微课", studio: "名师工作室" };
+  var KIND = { course: "家长课程", lesson: "五步教学法课", micro: "微课", studio: "名师工作室",
+               problem: "家庭教育问题", topic: "课题" };
   var state = null;
 
   function normalise(text) { return (text.normalize ? text.normalize("NFKC") : text).toLowerCase().trim(); }
@@ -40,7 +47,7 @@
           stop.forEach(function (w) { dict.add(w); });
           dict.forEach(function (w) { if (w.length > maxLen) maxLen = w.length; });
           return { pagefind: pagefind, dict: dict, stop: stop, syn: syn, maxLen: Math.min(maxLen, 8),
-                   gone: new Set(site.gone || []) };
+                   gone: new Set(site.gone || []), shelves: vocab.shelves || [] };
         });
       });
     });
@@ -76,14 +83,14 @@
     var long = words.some(function (x) { return x.w.length > 1; });
     var seen = new Set();
     return words.filter(function (x) {
-      if (long && x.w.length < 2) return false;
       if (seen.has(x.w)) return false;
       seen.add(x.w);
+      x.optional = long && x.w.length < 2 && !/^[\x00-\x7f]+$/.test(x.w);
       return true;
     });
   }
 
-  /* Known words inside an unknown run (红烧肉 has none; 钢琴考级老师 has 老师). */
+  /* Known words inside a word (红烧肉 has none; 钢琴考级老师 has 老师; 时间管理 has 时间, 管理). */
   function subWords(ctx, word) {
     var out = [];
     for (var i = 0; i < word.length; i++) {
@@ -92,6 +99,12 @@
         if (piece !== word && ctx.dict.has(piece) && !ctx.stop.has(piece)) { out.push(piece); break; }
       }
     }
+    return out;
+  }
+
+  function bigramsOf(word) {
+    var out = [];
+    for (var i = 0; i + 2 <= word.length; i++) out.push(word.substr(i, 2));
     return out;
   }
 
@@ -106,46 +119,51 @@
     }));
   }
 
-  /* One concept: its word and synonyms; an unknown word with no hit tries the known words inside it. */
+  /* One concept: its word and synonyms; with no hit, the known words inside it, then its bigrams. */
   function searchConcept(ctx, term, filters) {
     var hits = new Map();
     var group = ctx.syn.get(term.w) || [term.w];
     var words = [term.w].concat(group.filter(function (w) { return w !== term.w; }));
-    var concept = { words: words, hits: hits, fallback: false };
+    var concept = { words: words, hits: hits, fallback: false, optional: !!term.optional,
+                    weight: term.optional ? 0.5 : 1 };
     return searchWords(ctx, words.slice(0, 1), filters, 1, hits).then(function () {
       /* Pages carry their synonyms as hidden terms, so the word alone usually finds them; the
          synonyms are searched too only when it finds little (each word costs index chunks). */
       if (hits.size >= SYNONYMS_BELOW) return null;
-      return searchWords(ctx, words.slice(1), filters, 0.9, hits);
+      return searchWords(ctx, words.slice(1), filters, 0.7, hits);
     }).then(function () {
-      if (hits.size || term.known || term.w.length < 3) return concept;
-      var pieces = subWords(ctx, term.w);
-      concept.words = pieces;
-      concept.fallback = true;
-      return searchWords(ctx, pieces, filters, 0.5, hits).then(function () { return concept; });
+      if (hits.size >= SYNONYMS_BELOW || term.w.length < 2 || /^[\x00-\x7f]+$/.test(term.w)) return concept;
+      var pieces = term.w.length > 2 ? subWords(ctx, term.w) : [];
+      if (!pieces.length && hits.size) return concept;
+      if (!pieces.length) pieces = bigramsOf(term.w);
+      concept.words = concept.words.concat(pieces);
+      concept.pieces = pieces;
+      if (!hits.size) concept.fallback = true;
+      return searchWords(ctx, pieces, filters, 0.4, hits).then(function () { return concept; });
     });
   }
 
-  var CANDIDATES = 14;
+  var CANDIDATES = 40;
+  var PAGE = 10;
   var SYNONYMS_BELOW = 5;
 
   /* Pagefind matches by word prefix and splits unknown words into characters (红烧肉 finds 吴晓红),
      so each candidate is checked: a concept counts only if one of its words is really in the page.
-     A word in the title or the page's problems counts double (titles and problems rank first). */
+     A word in the title or the page's problems counts more (titles and problems rank first). */
   function rank(ctx, concepts) {
     var pages = new Map();
     concepts.forEach(function (c) {
       c.hits.forEach(function (hit, id) {
         var p = pages.get(id) || { result: hit.result, claimed: 0, score: 0 };
-        p.claimed += 1; p.score += hit.score;
+        p.claimed += c.weight; p.score += hit.score * c.weight;
         pages.set(id, p);
       });
     });
     var candidates = Array.from(pages.values()).sort(function (a, b) {
       return b.claimed - a.claimed || b.score - a.score;
     }).slice(0, CANDIDATES);
+    var total = concepts.reduce(function (n, c) { return n + c.weight; }, 0) || 1;
     return Promise.all(candidates.map(function (p) { return p.result.data(); })).then(function (datas) {
-      var need = Math.max(1, Math.ceil(concepts.length / 2));
       var kept = [];
       candidates.forEach(function (p, i) {
         var d = datas[i];
@@ -153,39 +171,67 @@
         var title = normalise((d.meta && d.meta.title) || "");
         var problems = normalise((d.meta && d.meta.problems) || "");
         var text = normalise(d.content || "");
-        var matched = 0, direct = 0, boost = 0;
+        var covered = 0, anchored = false, all = true, boost = 0;
         concepts.forEach(function (c) {
-          if (!c.hits.has(p.result.id)) return;
-          var found = c.words.filter(function (w) { return text.indexOf(w) >= 0 || title.indexOf(w) >= 0; });
-          if (!found.length) return;
-          matched += 1;
-          if (!c.fallback) direct += 1;
-          var own = c.fallback ? null : c.words[0];  /* the parent's own word weighs more than a synonym */
-          if (own && title.indexOf(own) >= 0) boost += 2;
+          var found = c.hits.has(p.result.id) && c.words.filter(function (w) { return text.indexOf(w) >= 0 || title.indexOf(w) >= 0; });
+          if (!found || !found.length) { if (!c.optional) all = false; return; }
+          var whole = found.some(function (w) { return !c.pieces || c.pieces.indexOf(w) < 0; });
+          covered += whole ? c.weight : c.weight * 0.5;
+          if (!c.optional && whole) anchored = true;
+          if (!whole && !c.optional) all = false;
+          var own = c.words[0];  /* the parent's own word weighs more than a synonym */
+          if (title.indexOf(own) >= 0) boost += 2;
           else if (found.some(function (w) { return title.indexOf(w) >= 0; })) boost += 1;
           else if (found.some(function (w) { return problems.indexOf(w) >= 0; })) boost += 0.5;
         });
-        if (!direct || matched < need) return;
-        kept.push({ data: d, matched: matched, score: p.score * (1 + boost) });
+        if (!covered) return;
+        var coverage = covered / total;
+        kept.push({ data: d, anchored: anchored, all: all,
+                    score: p.score * (1 + boost) * Math.pow(0.2 + coverage, 2) });
       });
-      var complete = kept.filter(function (k) { return k.matched === concepts.length; });
-      var ranked = complete.length ? complete : kept;
-      ranked.sort(function (a, b) { return b.matched - a.matched || b.score - a.score; });
+      /* Pages with a word the parent typed (or its synonym) first; bigram-only pages answer only
+         when no page has one. */
+      var ranked = kept.some(function (k) { return k.anchored; }) ? kept.filter(function (k) { return k.anchored; }) : kept;
+      var complete = ranked.some(function (k) { return k.all; });
+      ranked.sort(function (a, b) { return b.score - a.score; });
       /* A page edited since the last full build is in the hot shard and maybe still in a cold
          one: one result per address, the better one. */
       var seen = new Set();
       ranked = ranked.filter(function (k) { if (seen.has(k.data.url)) return false; seen.add(k.data.url); return true; });
-      return { results: ranked, complete: complete.length > 0 };
+      return { results: ranked, complete: complete };
+    });
+  }
+
+  /* Problem shelves and research topics (site.json) are results too, as in /api/search/: those
+     containing every required word of the query (or its synonym), by title first. */
+  function shelfResults(ctx, terms) {
+    var required = terms.filter(function (t) { return !t.optional; });
+    if (!required.length) return [];
+    var out = [];
+    ctx.shelves.forEach(function (e) {
+      var title = normalise(e.t), text = title + " " + normalise(e.d);
+      var inTitle = 0, ok = required.every(function (t) {
+        var words = ctx.syn.get(t.w) || [t.w];
+        if (words.some(function (w) { return title.indexOf(w) >= 0; })) { inTitle += 1; return true; }
+        return words.some(function (w) { return text.indexOf(w) >= 0; });
+      });
+      if (ok) out.push({ entry: e, inTitle: inTitle });
+    });
+    out.sort(function (a, b) { return b.inTitle - a.inTitle; });
+    return out.slice(0, 5).map(function (x) {
+      var e = x.entry;
+      return { data: { url: e.u, meta: { title: e.t, kind: e.k, summary: e.d } }, shelf: true };
     });
   }
 
   function query(text, filters) {
     return setup().then(function (ctx) {
       var terms = segment(ctx, text);
-      if (!terms.length) return { terms: [], results: [], complete: true };
+      if (!terms.length) return { terms: [], results: [], complete: true, shelves: [] };
       return Promise.all(terms.map(function (t) { return searchConcept(ctx, t, filters); })).then(function (concepts) {
         return rank(ctx, concepts).then(function (out) {
           out.terms = terms.map(function (t) { return t.w; });
+          out.shelves = Object.keys(filters).length ? [] : shelfResults(ctx, terms);
           return out;
         });
       });
@@ -237,20 +283,25 @@
     history.replaceState(null, "", "?" + params.toString());
     var id = ++runId;
     list.textContent = "";
+    document.querySelectorAll(".gy-more").forEach(function (b) { b.remove(); });
     if (!text) { statusBox.textContent = "请输入要找的问题或关键词。"; return Promise.resolve(); }
     statusBox.textContent = "正在搜索…";
     return query(text, filters).then(function (out) {
       if (id !== runId) return;
-      var top = out.results.slice(0, 10);
-      if (!top.length) {
+      var pages = out.results;
+      out.results = out.shelves.concat(pages);
+      if (!out.results.length) {
         statusBox.textContent = "没有找到与「" + text + "」相关的课程。换个说法试试,或按问题、学段、主题浏览。";
         document.body.setAttribute("data-search-done", "1");
         return;
       }
-      statusBox.textContent = (out.complete ? "找到 " : "没有完全符合的结果,以下是最接近的 ") + out.results.length + " 条结果";
-      return Promise.resolve(top.map(function (p) { return p.data; })).then(function (datas) {
-        if (id !== runId) return;
-        datas.forEach(function (d) {
+      statusBox.textContent = (out.complete || out.shelves.length ? "找到 " + out.results.length + " 条结果"
+        : "没有完全符合的结果。最接近的结果(" + out.results.length + " 条):");
+      var shown = 0;
+      var more = el("button", { type: "button", "class": "gy-more" }, "更多结果");
+      var showMore = function () {
+        out.results.slice(shown, shown + PAGE).forEach(function (p) {
+          var d = p.data;
           var li = el("li", { "class": "gy-result" });
           var kind = d.meta && d.meta.kind;
           if (KIND[kind]) li.appendChild(el("span", { "class": "gy-card__kind" }, KIND[kind]));
@@ -259,8 +310,15 @@
           if (d.meta && d.meta.summary) li.appendChild(el("p", {}, d.meta.summary));
           list.appendChild(li);
         });
-        document.body.setAttribute("data-search-done", "1");
-      });
+        shown = Math.min(out.results.length, shown + PAGE);
+        if (shown >= out.results.length) more.remove();
+      };
+      showMore();
+      if (shown < out.results.length) {
+        more.addEventListener("click", showMore);
+        list.after(more);
+      }
+      document.body.setAttribute("data-search-done", "1");
     }, function (error) {
       statusBox.textContent = "搜索暂时不可用,请稍后再试。";
       document.body.setAttribute("data-search-done", "1");
@@ -270,7 +328,9 @@
 
   window.gongyuSearch = function (text) {
     return query(text, {}).then(function (out) {
-      return { terms: out.terms, complete: out.complete, urls: out.results.slice(0, 10).map(function (p) { return p.data.url; }) };
+      return { terms: out.terms, complete: out.complete, total: out.results.length,
+               shelves: out.shelves.map(function (p) { return p.data.url; }),
+               urls: out.results.slice(0, 10).map(function (p) { return p.data.url; }) };
     });
   };
 
