@@ -38,9 +38,9 @@ import ffmpeg  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from transcoding import commands  # noqa: E402
-from transcoding.ladder import output_frame_rate, plan_rungs  # noqa: E402
+from transcoding.ladder import Encoding, output_frame_rate, plan_rungs  # noqa: E402
 from transcoding.outputs import FolderSink  # noqa: E402
-from transcoding.pipeline import SECOND_PASS_NICE, transcode  # noqa: E402
+from transcoding.pipeline import transcode  # noqa: E402
 from transcoding.runner import FfmpegProcess  # noqa: E402
 from transcoding.validation import validate_video  # noqa: E402
 
@@ -66,41 +66,35 @@ def timed(function):
 
 
 def run_bare(manifest_commands):
-    """The pipeline's own ffmpeg commands: poster first, then the passes side by side."""
+    """The pipeline's own ffmpeg commands in its arrangement: the poster beside the first pass, then
+    the second pass alone."""
     by_step = {c["step"]: c["args"] for c in manifest_commands}
     started = time.monotonic()
-    subprocess.run(by_step["poster"], check=True, capture_output=True)
-    processes = [subprocess.Popen(by_step["first"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    poster = subprocess.Popen(by_step["poster"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(by_step["first"], check=True, stdout=subprocess.DEVNULL)
+    assert poster.wait() == 0
     if "second" in by_step:
-        processes.append(subprocess.Popen(by_step["second"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                          preexec_fn=lambda: os.nice(SECOND_PASS_NICE)))
-    for process in processes:
-        assert process.wait() == 0
+        subprocess.run(by_step["second"], check=True, stdout=subprocess.DEVNULL)
     return time.monotonic() - started
 
 
 def run_per_rung(source, facts, out):
     """Naive: one ffmpeg per rung, each encoding its own audio, one after another."""
-    fps = output_frame_rate(facts)
+    encoding = Encoding.current()
+    fps = output_frame_rate(facts, encoding)
     started = time.monotonic()
-    for rung in plan_rungs(facts):
-        args = commands.first_pass(source, out / rung.name, rung, fps, facts.has_audio)
+    for rung in plan_rungs(facts, encoding):
+        args = commands.first_pass(source, out / rung.name, rung, fps, facts.has_audio, encoding)
         process = FfmpegProcess(args)
         process.wait(time.monotonic() + 3600)
     return time.monotonic() - started
 
 
 def run_one_pass(source, facts, out):
-    """Every rung and one shared audio in a single ffmpeg (first_pass's recipe over all rungs)."""
-    fps = output_frame_rate(facts)
-    rungs = plan_rungs(facts)
-    src = ffmpeg.input(str(source))
-    video = list(commands._video_branches(src, rungs, fps))
-    options = commands._video_options(rungs, fps)
-    options.update({"c:a": "aac", "b:a": f"{settings.GONGYU_AUDIO_KBPS}k", "ac": 1, "ar": 44100})
-    stream_map = " ".join(f"v:{i},name:{r.name}" for i, r in enumerate(rungs)) + " a:0,name:audio"
-    options.update(commands._hls_options(out, stream_map))
-    args = ffmpeg.output(*video, src["a:0"], f"{out}/%v/index.m3u8", **options).global_args(*commands.GLOBAL_ARGS).compile()
+    """Every rung and one shared audio in a single ffmpeg: one decode, nothing playable until the end."""
+    encoding = Encoding.current()
+    args = commands.one_pass(source, out, plan_rungs(facts, encoding), output_frame_rate(facts, encoding),
+                             facts.has_audio, encoding)
     started = time.monotonic()
     FfmpegProcess(args).wait(time.monotonic() + 3600)
     return time.monotonic() - started

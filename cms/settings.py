@@ -269,6 +269,17 @@ GONGYU_HLS_SEGMENT_SECONDS = int(env("GONGYU_HLS_SEGMENT_SECONDS", "4"))
 GONGYU_X264_PRESET = env("GONGYU_X264_PRESET", "veryfast")
 GONGYU_X264_CRF = int(env("GONGYU_X264_CRF", "23"))
 GONGYU_VIDEO_MAX_FPS = float(env("GONGYU_VIDEO_MAX_FPS", "30"))
+# x264 speed/quality trades, each a setting with a measured default (bench/transcode.py; README):
+# tune ("" = none, e.g. "film"/"animation"), threads per encoder (0 = x264's own choice), lookahead
+# frames (0 = the preset's own).
+GONGYU_X264_TUNE = env("GONGYU_X264_TUNE", "")
+GONGYU_X264_THREADS = int(env("GONGYU_X264_THREADS", "0"))
+GONGYU_X264_LOOKAHEAD = int(env("GONGYU_X264_LOOKAHEAD", "0"))
+# Ladders encoded at once on one machine, whatever number of workers run there (the others wait
+# for a slot); each gets cores / this many decoder threads.
+GONGYU_TRANSCODE_CONCURRENCY = int(env("GONGYU_TRANSCODE_CONCURRENCY", "1"))
+# Address-space limit of each ffmpeg (a hostile file cannot take the machine's memory).
+GONGYU_FFMPEG_MAX_MEMORY_MB = int(env("GONGYU_FFMPEG_MAX_MEMORY_MB", "3072"))
 # A job is stopped after max(300 s, this × the video's duration).
 GONGYU_TRANSCODE_TIMEOUT_FACTOR = float(env("GONGYU_TRANSCODE_TIMEOUT_FACTOR", "3"))
 GONGYU_TRANSCODE_MAX_ATTEMPTS = int(env("GONGYU_TRANSCODE_MAX_ATTEMPTS", "3"))

@@ -7,13 +7,14 @@ scales it per rung:
   soon as that pass ends (the audio track is also the 听教育 audio-only rendition);
 * the *second pass* makes every other rung (video only; they share the first pass's audio).
 
+Every setting comes from one frozen ``ladder.Encoding``; ``recipe()`` is the machine-independent
+text of both passes that the ladder revision hashes.
+
 Every rung has a keyframe exactly every segment (a constant output frame rate, a fixed GOP and no
 scene-cut keyframes), so segment boundaries line up across rungs and players switch cleanly.
 """
 
 import ffmpeg
-from django.conf import settings
-
 GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1", "-y")
 
 
@@ -25,18 +26,24 @@ def _video_branches(source, rungs, fps):
         yield stream.filter("scale", rung.width, rung.height, flags="bicubic").filter("format", "yuv420p")
 
 
-def _video_options(rungs, fps):
-    segment = settings.GONGYU_HLS_SEGMENT_SECONDS
+def _video_options(rungs, fps, encoding):
+    segment = encoding.segment_seconds
     gop = max(1, int(round(fps * segment)))
     options = {
         "c:v": "libx264",
-        "preset": settings.GONGYU_X264_PRESET,
-        "crf": settings.GONGYU_X264_CRF,
+        "preset": encoding.preset,
+        "crf": encoding.crf,
         "g": gop,
         "keyint_min": gop,
         "sc_threshold": 0,
         "force_key_frames": f"expr:gte(t,n_forced*{segment})",
     }
+    if encoding.tune:
+        options["tune"] = encoding.tune
+    if encoding.x264_threads:
+        options["threads"] = encoding.x264_threads
+    if encoding.rc_lookahead:
+        options["x264-params"] = f"rc-lookahead={encoding.rc_lookahead}"
     for index, rung in enumerate(rungs):
         options[f"profile:v:{index}"] = rung.profile
         options[f"maxrate:v:{index}"] = f"{rung.video_kbps}k"
@@ -44,10 +51,10 @@ def _video_options(rungs, fps):
     return options
 
 
-def _hls_options(out_dir, stream_map):
+def _hls_options(out_dir, stream_map, encoding):
     return {
         "f": "hls",
-        "hls_time": settings.GONGYU_HLS_SEGMENT_SECONDS,
+        "hls_time": encoding.segment_seconds,
         "hls_playlist_type": "vod",
         "hls_segment_type": "mpegts",
         "hls_flags": "independent_segments",
@@ -56,30 +63,66 @@ def _hls_options(out_dir, stream_map):
     }
 
 
-def first_pass(source_path, out_dir, rung, fps, with_audio):
+def _input(source_path, decode_threads):
+    return ffmpeg.input(str(source_path), **({"threads": decode_threads} if decode_threads else {}))
+
+
+def _audio_options(encoding):
+    return {"c:a": "aac", "b:a": f"{encoding.audio_kbps}k", "ac": 1, "ar": 44100}
+
+
+def first_pass(source_path, out_dir, rung, fps, with_audio, encoding, decode_threads=None):
     """Lowest rung + the shared AAC track → out_dir/<rung>/ and out_dir/audio/."""
-    source = ffmpeg.input(str(source_path))
+    source = _input(source_path, decode_threads)
     (video,) = _video_branches(source, [rung], fps)
     streams = [video]
     stream_map = f"v:0,name:{rung.name}"
-    options = _video_options([rung], fps)
+    options = _video_options([rung], fps, encoding)
     if with_audio:
         streams.append(source["a:0"])
         stream_map += " a:0,name:audio"
-        options.update({"c:a": "aac", "b:a": f"{settings.GONGYU_AUDIO_KBPS}k", "ac": 1, "ar": 44100})
-    options.update(_hls_options(out_dir, stream_map))
+        options.update(_audio_options(encoding))
+    options.update(_hls_options(out_dir, stream_map, encoding))
     return ffmpeg.output(*streams, f"{out_dir}/%v/index.m3u8", **options).global_args(*GLOBAL_ARGS).compile()
 
 
-def second_pass(source_path, out_dir, rungs, fps):
+def second_pass(source_path, out_dir, rungs, fps, encoding, decode_threads=None):
     """Every other rung, video only → out_dir/<rung>/."""
-    source = ffmpeg.input(str(source_path))
+    source = _input(source_path, decode_threads)
     streams = list(_video_branches(source, rungs, fps))
     stream_map = " ".join(f"v:{index},name:{rung.name}" for index, rung in enumerate(rungs))
-    options = _video_options(rungs, fps)
+    options = _video_options(rungs, fps, encoding)
     options["an"] = None
-    options.update(_hls_options(out_dir, stream_map))
+    options.update(_hls_options(out_dir, stream_map, encoding))
     return ffmpeg.output(*streams, f"{out_dir}/%v/index.m3u8", **options).global_args(*GLOBAL_ARGS).compile()
+
+
+def one_pass(source_path, out_dir, rungs, fps, with_audio, encoding, decode_threads=None):
+    """Every rung + the shared audio in one ffmpeg (the benchmark's anchor: one decode, nothing
+    playable until it ends)."""
+    source = _input(source_path, decode_threads)
+    streams = list(_video_branches(source, rungs, fps))
+    stream_map = " ".join(f"v:{index},name:{rung.name}" for index, rung in enumerate(rungs))
+    options = _video_options(rungs, fps, encoding)
+    if with_audio:
+        streams.append(source["a:0"])
+        stream_map += " a:0,name:audio"
+        options.update(_audio_options(encoding))
+    options.update(_hls_options(out_dir, stream_map, encoding))
+    return ffmpeg.output(*streams, f"{out_dir}/%v/index.m3u8", **options).global_args(*GLOBAL_ARGS).compile()
+
+
+def recipe(facts, encoding):
+    """The command lines that encode a source with these facts, without paths or this machine's
+    decoder threads (they do not change the output): what the ladder revision hashes."""
+    from .ladder import output_frame_rate, plan_rungs
+
+    rungs = plan_rungs(facts, encoding)
+    fps = output_frame_rate(facts, encoding)
+    lines = [first_pass("SOURCE", "OUT", rungs[0], fps, facts.has_audio, encoding)]
+    if len(rungs) > 1:
+        lines.append(second_pass("SOURCE", "OUT", rungs[1:], fps, encoding))
+    return lines + [{"rotation": facts.rotation, "display_size": list(facts.display_size)}]
 
 
 def poster(source_path, out_path, duration, width, height):

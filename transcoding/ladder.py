@@ -3,11 +3,16 @@
 A rung is named by the short side of its picture (240p = 426x240 landscape or 240x426 portrait),
 so portrait phone videos get the same ladder as landscape ones. Rungs never upscale and never
 ask for more bits than the source itself has.
+
+Every encoding setting a job uses is read once into one frozen ``Encoding`` (``Encoding.current()``)
+and handed down, so a job never mixes two configurations; the ladder revision hashes the ffmpeg
+command lines compiled from it, so any setting that changes the output changes the revision.
 """
 
 import dataclasses
 import hashlib
 import json
+import os
 
 from django.conf import settings
 
@@ -34,6 +39,48 @@ def _size_for_short_side(display_w, display_h, short):
     return _even(short), _even(display_h * short / display_w)
 
 
+@dataclasses.dataclass(frozen=True)
+class Encoding:
+    """The encoding settings of one job (see cms/settings.py for what each means)."""
+
+    ladder: tuple  # ((name, short_side, video_kbps), ...) lowest first
+    audio_kbps: int
+    segment_seconds: int
+    preset: str
+    crf: int
+    tune: str  # "" = none
+    max_fps: float
+    x264_threads: int  # per encoder; 0 = x264's own choice
+    rc_lookahead: int  # frames; 0 = the preset's own
+    concurrency: int  # ladders encoded at once on this machine
+    memory_mb: int  # address-space limit of each ffmpeg
+
+    @classmethod
+    def current(cls):
+        concurrency = max(1, settings.GONGYU_TRANSCODE_CONCURRENCY or 1)
+        return cls(
+            ladder=tuple((s["name"], s["short_side"], s["video_kbps"]) for s in settings.GONGYU_VIDEO_LADDER),
+            audio_kbps=settings.GONGYU_AUDIO_KBPS,
+            segment_seconds=settings.GONGYU_HLS_SEGMENT_SECONDS,
+            preset=settings.GONGYU_X264_PRESET,
+            crf=settings.GONGYU_X264_CRF,
+            tune=settings.GONGYU_X264_TUNE,
+            max_fps=settings.GONGYU_VIDEO_MAX_FPS,
+            x264_threads=settings.GONGYU_X264_THREADS,
+            rc_lookahead=settings.GONGYU_X264_LOOKAHEAD,
+            concurrency=concurrency,
+            memory_mb=settings.GONGYU_FFMPEG_MAX_MEMORY_MB,
+        )
+
+    @property
+    def ffmpeg_threads(self):
+        """Threads for each ffmpeg's decoder: this machine's cores shared by the concurrent ladders."""
+        return max(1, (os.cpu_count() or 1) // self.concurrency)
+
+    def ladder_dicts(self):
+        return [{"name": n, "short_side": s, "video_kbps": k} for n, s, k in self.ladder]
+
+
 def source_video_kbps(facts):
     """The source's own video bitrate (kbps), or None when unknown."""
     bits = facts.video_bit_rate or facts.bit_rate
@@ -45,7 +92,9 @@ def source_video_kbps(facts):
 
 
 def plan_rungs(facts, ladder=None):
-    """The rungs for a source, lowest first."""
+    """The rungs for a source, lowest first (``ladder``: list of dicts or an ``Encoding``)."""
+    if isinstance(ladder, Encoding):
+        ladder = ladder.ladder_dicts()
     ladder = ladder or settings.GONGYU_VIDEO_LADDER
     display_w, display_h = facts.display_size
     short = min(display_w, display_h)
@@ -68,26 +117,25 @@ def plan_rungs(facts, ladder=None):
     return rungs
 
 
-def output_frame_rate(facts):
+def output_frame_rate(facts, encoding=None):
     """A constant output rate: the source's (VFR phones included) up to the configured maximum."""
     rate = facts.frame_rate or 25.0
     if rate <= 0 or rate > 240:
         rate = 25.0
-    return min(round(rate, 3), settings.GONGYU_VIDEO_MAX_FPS)
+    return min(round(rate, 3), (encoding.max_fps if encoding else settings.GONGYU_VIDEO_MAX_FPS))
 
 
-def ladder_revision(checksum, facts, captions_checksum=""):
-    """A short id for one source + settings; outputs live under it, so a re-run is idempotent and
-    a changed ladder never mixes with an old one."""
+def ladder_revision(checksum, facts, captions_checksum="", encoding=None):
+    """A short id for one source + the exact commands that encode it; outputs live under it, so a
+    re-run is idempotent and a changed ladder (any setting: CRF, preset, tune, threads…) never
+    mixes with an old one."""
+    from . import commands  # commands imports this module
+
+    encoding = encoding or Encoding.current()
     recipe = {
         "source": checksum,
         "captions": captions_checksum,
-        "ladder": settings.GONGYU_VIDEO_LADDER,
-        "audio_kbps": settings.GONGYU_AUDIO_KBPS,
-        "segment": settings.GONGYU_HLS_SEGMENT_SECONDS,
-        "preset": settings.GONGYU_X264_PRESET,
-        "fps": settings.GONGYU_VIDEO_MAX_FPS,
-        "rotation": facts.rotation,
-        "version": 1,
+        "commands": commands.recipe(facts, encoding),
+        "version": 2,
     }
     return hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]

@@ -1,17 +1,25 @@
-"""The video pipeline on one source file: poster, first pass (playable), second pass (full ladder).
+"""The video pipeline on one source file: poster, first pass (playable), then the rest of the ladder.
 
 No Django models here: the job (jobs.py) and the CLI (``manage.py transcode``) both call
 ``transcode()`` and differ only in where finished files go (a ``Sink``, see outputs.py) and what
 they do with progress.
 
-Time to playable: the first pass (lowest rung + audio) and the second pass (the other rungs) run
-at the same time, the second at a lower CPU priority, so the first finishes almost as fast as it
-would alone. When it ends, its files and a master playlist naming only that rung go live; when the
-second pass ends, its rungs go live and the master playlist is replaced by the full one. A player
-that started on the first master keeps playing; new viewers get the whole ladder.
+Time to playable: the first pass (lowest rung + audio, one decode) runs *alone* with every core of
+this machine's slot, the poster beside it (a few frames). When it ends, its files and a master
+playlist naming only that rung go live; then the second pass (every other rung: one decode, split
+and scaled per rung) runs, again alone, and when it ends its rungs go live and the master is
+replaced by the full one. A player that started on the first master keeps playing; new viewers get
+the whole ladder. Measured against the earlier "both passes side by side, the second niced" design
+and the chunked first pass in docs/ARCHITECTURE.md ("The video pipeline").
+
+Progress and time left are data (``Progress``), reported about once a second: the time left is the
+measured speed of the running pass × what is left of it, plus the next pass's expected time (its
+work relative to this one's, see ``pass_work``) — available about a second after ffmpeg starts.
 """
 
 import dataclasses
+import math
+import os
 import shutil
 import time
 from pathlib import Path
@@ -19,29 +27,31 @@ from pathlib import Path
 from django.conf import settings
 
 from . import commands, playlists
-from .ladder import output_frame_rate, plan_rungs
-from .runner import FfmpegFailed, FfmpegProcess
+from .ladder import Encoding, output_frame_rate, plan_rungs
+from .runner import FfmpegFailed, FfmpegProcess, Limits, machine_slot
 
-SECOND_PASS_NICE = 10
+# Relative cost of decoding one source pixel against encoding one rung pixel (x264 veryfast),
+# measured on this project's bench sources: decoding a 720p H.264 source costs about a quarter
+# of encoding a rung of the same size. Only used to foresee the next pass's time.
+DECODE_WEIGHT = 0.25
+AUDIO_WEIGHT = 20_000  # the AAC encode, in rung pixels
 
 
 @dataclasses.dataclass
 class Progress:
-    fraction: float
-    eta_seconds: float | None
-    playable: bool
+    fraction: float  # 0..1 of the whole job's work
+    eta_seconds: float | None  # wall seconds until the whole ladder is done; None = not known yet
+    playable: bool  # the first rung and a master playlist are live
+    phase: str = "encoding"  # "waiting" (for a slot on this machine), "first", "rest", "done"
+    playable_eta_seconds: float | None = None  # until playable (0 once it is); None = not known yet
+    speed: float | None = None  # source seconds per wall second of the running pass
 
 
-def _work(rung):
-    # Encoding cost grows with the picture; the audio encode is cheap next to any picture.
-    return rung.width * rung.height
-
-
-def _eta(started, fraction):
-    elapsed = time.monotonic() - started
-    if fraction <= 0.02 or elapsed < 1:
-        return None
-    return max(0.0, elapsed / fraction - elapsed)
+def pass_work(facts, rungs, with_audio):
+    """Work of one ffmpeg pass in rung pixels per frame: one decode of the source + each rung."""
+    width, height = facts.width or 0, facts.height or 0
+    work = DECODE_WEIGHT * width * height + sum(r.width * r.height for r in rungs)
+    return work + (AUDIO_WEIGHT if with_audio else 0)
 
 
 def _rung_facts(out_dir, rung):
@@ -55,95 +65,144 @@ def _place_rendition(source_dir, out_dir, name):
     (source_dir / name).rename(out_dir / name)
 
 
-def transcode(source, work_dir, facts, sink, *, captions=None, on_progress=None, timeout=None):
+class _Clock:
+    """Fraction done and time left from the passes' measured speeds (see the module docstring)."""
+
+    def __init__(self, duration, works):
+        self.duration = max(duration, 0.001)
+        self.works = works  # [work of pass 0, work of pass 1, ...]
+        self.rates = [None] * len(works)  # measured source seconds per wall second
+        self.done = [0.0] * len(works)  # fraction of each pass done
+
+    def _rate(self, index):
+        """Measured, or foreseen from the nearest measured pass by relative work."""
+        if self.rates[index]:
+            return self.rates[index]
+        known = [(i, r) for i, r in enumerate(self.rates) if r]
+        if not known:
+            return None
+        i, rate = min(known, key=lambda item: abs(item[0] - index))
+        return rate * self.works[i] / self.works[index]
+
+    def fraction(self):
+        total = sum(self.works)
+        return min(0.99, sum(w * d for w, d in zip(self.works, self.done)) / total) if total else 0.0
+
+    def seconds_left(self, upto=None):
+        """Wall seconds until pass ``upto`` (default: the last) ends, or None if not foreseeable."""
+        last = len(self.works) - 1 if upto is None else upto
+        total = 0.0
+        for index in range(last + 1):
+            left = 1.0 - self.done[index]
+            if left <= 0:
+                continue
+            rate = self._rate(index)
+            if rate is None:
+                return None
+            total += left * self.duration / rate
+        return total
+
+
+def transcode(source, work_dir, facts, sink, *, captions=None, on_progress=None, timeout=None, encoding=None):
     """Make the ladder of ``source`` (validated, with probe ``facts``) and hand it to ``sink``.
 
-    Returns the manifest (the dict stored as the asset's outputs). Raises FfmpegFailed.
+    Returns the manifest (the dict stored as the asset's outputs). Raises FfmpegFailed. Waits first
+    for a free slot on this machine (``GONGYU_TRANSCODE_CONCURRENCY``), reporting phase "waiting".
     """
-    source, work_dir = Path(source), Path(work_dir)
+    encoding = encoding or Encoding.current()
+    report = on_progress or (lambda progress: None)
+    slots = Path(settings.VAR_DIR) / "transcode-slots"
+    with machine_slot(slots, encoding.concurrency,
+                      waiting=lambda: report(Progress(0.0, None, False, phase="waiting"))):
+        return _transcode(Path(source), Path(work_dir), facts, sink, captions, report, timeout, encoding)
+
+
+def _transcode(source, work_dir, facts, sink, captions, report, timeout, encoding):
     started = time.monotonic()
     duration = facts.duration
-    deadline = started + (timeout or max(300.0, settings.GONGYU_TRANSCODE_TIMEOUT_FACTOR * duration))
-    rungs = plan_rungs(facts)
-    fps = output_frame_rate(facts)
+    budget = timeout or max(300.0, settings.GONGYU_TRANSCODE_TIMEOUT_FACTOR * duration)
+    deadline = started + budget
+    # The CPU-time cap is a backstop for an ffmpeg that outlives its worker: the whole wall-clock
+    # budget on every core.
+    limits = Limits(memory_bytes=encoding.memory_mb * 1024 * 1024 if encoding.memory_mb else None,
+                    cpu_seconds=int(math.ceil(budget * (os.cpu_count() or 1))) + 10)
+    threads = encoding.ffmpeg_threads
+    rungs = plan_rungs(facts, encoding)
+    fps = output_frame_rate(facts, encoding)
     shutil.rmtree(work_dir, ignore_errors=True)
-    out_dir, first_dir, second_dir = work_dir / "out", work_dir / "first", work_dir / "second"
-    for folder in (out_dir, first_dir, second_dir):
-        folder.mkdir(parents=True)
-    report = on_progress or (lambda progress: None)
+    out_dir = work_dir / "out"
+    out_dir.mkdir(parents=True)
     manifest = {
         "master": "master.m3u8", "poster": "poster.jpg", "captions": None, "audio": None, "rungs": [],
         "duration": duration, "width": rungs[-1].width, "height": rungs[-1].height, "frame_rate": fps,
         "has_audio": facts.has_audio, "commands": [],
     }
-
-    # Poster and captions first: they are tiny and the player wants them from the start.
-    # The poster at the largest rung up to 720p: sharp on phones, small to download.
-    top = next((r for r in reversed(rungs) if min(r.width, r.height) <= 720), rungs[0])
-    poster_args = commands.poster(source, out_dir / "poster.jpg", duration, top.width, top.height)
-    poster_process = FfmpegProcess(poster_args)
-    manifest["commands"].append({"step": "poster", "args": poster_args,
-                                 "wall_seconds": poster_process.wait(deadline)})
     if captions:
         shutil.copyfile(captions, out_dir / "captions.vtt")
         (out_dir / "captions").mkdir()
         (out_dir / "captions" / "index.m3u8").write_text(playlists.captions_playlist(duration))
         manifest["captions"] = "captions.vtt"
 
-    first_args = commands.first_pass(source, first_dir, rungs[0], fps, facts.has_audio)
-    passes = [("first", FfmpegProcess(first_args), first_args, rungs[:1])]
+    # (name, folder, rungs, with audio, command)
+    passes = [("first", work_dir / "first", rungs[:1], facts.has_audio,
+               commands.first_pass(source, work_dir / "first", rungs[0], fps, facts.has_audio, encoding, threads))]
     if len(rungs) > 1:
-        second_args = commands.second_pass(source, second_dir, rungs[1:], fps)
-        passes.append(("second", FfmpegProcess(second_args, nice=SECOND_PASS_NICE), second_args, rungs[1:]))
-    weights = {name: sum(_work(r) for r in group) for name, _, _, group in passes}
-    total_weight = sum(weights.values())
+        passes.append(("second", work_dir / "second", rungs[1:], False,
+                       commands.second_pass(source, work_dir / "second", rungs[1:], fps, encoding, threads)))
+    clock = _Clock(duration, [pass_work(facts, group, audio) for _, _, group, audio, _ in passes])
+
+    # The poster at the largest rung up to 720p (sharp on phones, small to download), made beside
+    # the first pass: it is a few frames, and the player wants it from the start.
+    top = next((r for r in reversed(rungs) if min(r.width, r.height) <= 720), rungs[0])
+    poster_args = commands.poster(source, out_dir / "poster.jpg", duration, top.width, top.height)
+    running = [FfmpegProcess(poster_args, limits=limits)]
     playable = False
     try:
-        pending = list(passes)
-        last_report = 0.0
-        while pending:
-            for entry in list(pending):
-                name, process, args, group = entry
-                if process.poll() is None:
-                    continue
-                wall = process.check()
-                pending.remove(entry)
-                manifest["commands"].append({"step": name, "args": args, "wall_seconds": wall})
-                source_dir = first_dir if name == "first" else second_dir
-                for rung in group:
-                    _place_rendition(source_dir, out_dir, rung.name)
-                    manifest["rungs"].append(_rung_facts(out_dir, rung))
-                if name == "first" and facts.has_audio:
-                    _place_rendition(source_dir, out_dir, "audio")
-                    manifest["audio"] = {"playlist": "audio/index.m3u8",
-                                         **playlists.rendition_stats(out_dir / "audio")}
-                manifest["rungs"].sort(key=lambda r: r["width"] * r["height"])
-                names = [f"{r.name}/" for r in group] + (["audio/"] if name == "first" and facts.has_audio else [])
-                if not playable:
-                    names += ["poster.jpg"] + (["captions.vtt", "captions/index.m3u8"] if captions else [])
-                sink.put(out_dir, names)
-                playlists.write_atomically(out_dir / "master.m3u8", playlists.master_playlist(
-                    manifest["rungs"], audio=manifest["audio"], captions=bool(captions), frame_rate=fps))
-                sink.put(out_dir, ["master.m3u8"])
-                playable = True
-            if not pending:
-                break
-            if time.monotonic() > deadline:
-                raise FfmpegFailed("转码超时", timed_out=True)
-            now = time.monotonic()
-            if now - last_report >= 1.0:
-                running = {name: process for name, process, _, _ in pending}
-                done = sum(weights[name] * (min(1.0, running[name].done_seconds / duration) if name in running else 1.0)
-                           for name in weights)
-                fraction = min(0.99, done / total_weight)
-                report(Progress(fraction, _eta(started, fraction), playable))
-                last_report = now
-            time.sleep(0.2)
+        for index, (name, folder, group, with_audio, args) in enumerate(passes):
+            folder.mkdir(parents=True)
+            process = FfmpegProcess(args, limits=limits)
+            running.append(process)
+            last_report = 0.0
+            while process.poll() is None:
+                if time.monotonic() > deadline:
+                    raise FfmpegFailed("转码超时", timed_out=True)
+                now = time.monotonic()
+                if now - last_report >= 1.0:
+                    clock.done[index] = min(1.0, process.done_seconds / max(duration, 0.001))
+                    clock.rates[index] = process.rate() or clock.rates[index]
+                    report(Progress(clock.fraction(), clock.seconds_left(), playable, phase=name,
+                                    playable_eta_seconds=0.0 if playable else clock.seconds_left(0),
+                                    speed=clock.rates[index]))
+                    last_report = now
+                time.sleep(0.2)
+            wall = process.check()
+            clock.done[index] = 1.0
+            clock.rates[index] = duration / max(wall, 0.001)
+            manifest["commands"].append({"step": name, "args": args, "wall_seconds": wall})
+            for rung in group:
+                _place_rendition(folder, out_dir, rung.name)
+                manifest["rungs"].append(_rung_facts(out_dir, rung))
+            names = [f"{r.name}/" for r in group]
+            if with_audio:
+                _place_rendition(folder, out_dir, "audio")
+                manifest["audio"] = {"playlist": "audio/index.m3u8", **playlists.rendition_stats(out_dir / "audio")}
+                names.append("audio/")
+            manifest["rungs"].sort(key=lambda r: r["width"] * r["height"])
+            if not playable:
+                poster = running[0]
+                manifest["commands"].insert(0, {"step": "poster", "args": poster_args,
+                                                "wall_seconds": poster.wait(deadline)})
+                names += ["poster.jpg"] + (["captions.vtt", "captions/index.m3u8"] if captions else [])
+            sink.put(out_dir, names)
+            playlists.write_atomically(out_dir / "master.m3u8", playlists.master_playlist(
+                manifest["rungs"], audio=manifest["audio"], captions=bool(captions), frame_rate=fps))
+            sink.put(out_dir, ["master.m3u8"])
+            playable = True
     finally:
-        for _, process, _, _ in passes:
+        for process in running:
             process.kill()
     manifest["bytes"] = sum(r["bytes"] for r in manifest["rungs"]) + (manifest["audio"] or {}).get("bytes", 0)
     manifest["files"] = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
     manifest["wall_seconds"] = round(time.monotonic() - started, 3)
-    report(Progress(1.0, 0.0, True))
+    report(Progress(1.0, 0.0, True, phase="done", playable_eta_seconds=0.0))
     return manifest

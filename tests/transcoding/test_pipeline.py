@@ -2,6 +2,9 @@
 
 import json
 import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -196,3 +199,100 @@ def test_a_job_over_its_time_limit_is_stopped_and_leaves_no_ffmpeg_behind(tmp_pa
     left = subprocess.run(["pgrep", "-f", f"ffmpeg .*{source}"], capture_output=True, text=True).stdout
     assert left.strip() == ""
     assert not (tmp_path / "final" / "720p").exists()
+
+
+def test_progress_says_which_pass_runs_and_how_long_is_left(hd_ladder):
+    _, _, progress = hd_ladder
+    phases = [p.phase for p in progress]
+    assert phases[-1] == "done" and progress[-1].eta_seconds == 0.0
+    # the first pass (lowest rung + audio) runs before the rest; playable comes with the end of the first
+    assert "second" not in phases or phases.index("second") > max(
+        (i for i, phase in enumerate(phases) if phase == "first"), default=-1)
+    for report in progress:
+        if report.phase == "second":
+            # the first pass's measured speed foresees the rest from the moment the second starts
+            assert report.playable and report.playable_eta_seconds == 0.0
+            assert report.eta_seconds is not None and report.eta_seconds >= 0
+        if report.phase == "first":
+            assert not report.playable
+            if report.eta_seconds is not None:
+                assert report.playable_eta_seconds is not None and report.eta_seconds >= report.playable_eta_seconds
+
+
+def test_the_revision_changes_with_every_setting_that_changes_the_output(tmp_path):
+    from django.test import override_settings
+
+    from transcoding.ladder import ladder_revision
+
+    facts = validate_video(video(tmp_path / "r.mp4", seconds=1, size="640x360"))
+    revision = ladder_revision("abc", facts)
+    assert ladder_revision("abc", facts) == revision
+    for changed in ({"GONGYU_X264_CRF": 28}, {"GONGYU_X264_PRESET": "faster"}, {"GONGYU_X264_TUNE": "film"},
+                    {"GONGYU_AUDIO_KBPS": 96}, {"GONGYU_HLS_SEGMENT_SECONDS": 6}):
+        with override_settings(**changed):
+            assert ladder_revision("abc", facts) != revision, changed
+    # how many ladders this machine runs at once does not change the files, so not the revision
+    with override_settings(GONGYU_TRANSCODE_CONCURRENCY=2):
+        assert ladder_revision("abc", facts) == revision
+
+
+def test_ffmpeg_runs_under_memory_and_cpu_time_limits(tmp_path):
+    from transcoding.runner import FfmpegFailed, FfmpegProcess, Limits
+
+    source = video(tmp_path / "big.mp4", seconds=2, size="1920x1080")
+    args = ["ffmpeg", "-nostdin", "-v", "error", "-re", "-stream_loop", "-1", "-i", str(source),
+            "-c:v", "libx264", "-preset", "veryfast", "-f", "null", "-"]
+    process = FfmpegProcess(args, limits=Limits(memory_bytes=3 * 1024**3, cpu_seconds=120))
+    try:
+        limits = Path(f"/proc/{process.process.pid}/limits").read_text()
+    finally:
+        process.kill()
+        process.process.wait()
+    assert [line.split()[3:5] for line in limits.splitlines() if line.startswith("Max address space")] == [
+        [str(3 * 1024**3), str(3 * 1024**3)]]
+    assert [line.split()[3:5] for line in limits.splitlines() if line.startswith("Max cpu time")] == [["120", "125"]]
+    # a 1080p encode cannot even start inside 64 MB: ffmpeg fails (bad input), it does not take the machine
+    starved = FfmpegProcess(args[:4] + args[7:], limits=Limits(memory_bytes=64 * 1024**2))
+    with pytest.raises(FfmpegFailed) as failed:
+        starved.wait(time.monotonic() + 120)
+    assert not failed.value.killed and not failed.value.timed_out
+
+
+def test_a_second_ladder_on_the_same_machine_waits_for_a_free_slot(tmp_path, settings):
+    import threading
+
+    from transcoding.runner import machine_slot
+
+    settings.GONGYU_TRANSCODE_CONCURRENCY = 1
+    slots = Path(settings.VAR_DIR) / "transcode-slots"
+    # another worker process on this machine holds the only slot
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, pathlib, sys, time\n"
+        f"folder = pathlib.Path({str(slots)!r}); folder.mkdir(parents=True, exist_ok=True)\n"
+        "handle = open(folder / 'slot-0.lock', 'a+'); fcntl.flock(handle, fcntl.LOCK_EX)\n"
+        "print('holding', flush=True); sys.stdin.read()\n")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        source = video(tmp_path / "q.mp4", seconds=1, size="640x360")
+        facts = validate_video(source)
+        progress, result = [], {}
+
+        def run():
+            result["manifest"] = transcode(source, tmp_path / "work", facts, FolderSink(tmp_path / "final"),
+                                           on_progress=progress.append)
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        deadline = time.monotonic() + 60
+        while not progress and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert progress and progress[0].phase == "waiting" and progress[0].eta_seconds is None
+        assert not (tmp_path / "final").exists()  # nothing encoded while waiting
+    finally:
+        holder.stdin.close()  # the other ladder ends: its slot is free
+        holder.wait(timeout=30)
+    worker.join(timeout=300)
+    assert result["manifest"]["rungs"] and (tmp_path / "final" / "master.m3u8").exists()
+    assert progress[-1].phase == "done"
+    with machine_slot(slots, 1) as index:  # released again
+        assert index == 0
