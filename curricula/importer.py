@@ -3,6 +3,12 @@
 Validate everything first; write nothing if anything is wrong; then write everything in one
 transaction. Items are matched by their stable keys and compared with what the database
 already holds (via ``serialize``), so re-importing an unchanged package changes nothing.
+
+Nothing an editor did is undone. By default an import only adds what the database has never
+had: an item that exists is left as the editors have it (even unpublished or edited since), and
+one an editor deleted (``cms.core.models.Tombstone``) is not brought back. ``update=True``
+(``import_curriculum --update``) makes the database match the package — after the command has
+listed every page it will change (``plan_update``). A claim's report is never detached.
 """
 
 import dataclasses
@@ -18,6 +24,7 @@ from wagtail.models import Collection
 
 from cms.catalogue.models import CoursePage, LessonPage, MicroLessonPage, StudioMember, StudioPage
 from cms.catalogue.structure import ensure_site, studio_index
+from cms.core.models import Tombstone
 from cms.studios.api import ensure_roles
 from cms.taxonomy.models import Problem, Stage, Theme
 from cms.topics.models import ResearchTopic, School, TopicClaim
@@ -39,9 +46,12 @@ class ImportFailed(Exception):
 @dataclasses.dataclass
 class ImportReport:
     counts: Counter = dataclasses.field(default_factory=Counter)
+    pages: list = dataclasses.field(default_factory=list)  # (kind, outcome, title, url path) of pages not unchanged
 
-    def note(self, kind, outcome):
+    def note(self, kind, outcome, page=None):
         self.counts[(kind, outcome)] += 1
+        if page is not None and outcome != "unchanged":
+            self.pages.append((kind, outcome, page.title, page.url_path))
 
     def summary(self):
         kinds = sorted({kind for kind, _ in self.counts})
@@ -49,7 +59,8 @@ class ImportReport:
 
     @property
     def changed(self):
-        return sum(n for (_, outcome), n in self.counts.items() if outcome != "unchanged")
+        """How many items the import wrote (created or updated)."""
+        return sum(n for (_, outcome), n in self.counts.items() if outcome in ("created", "updated"))
 
 
 def known_codes():
@@ -70,22 +81,42 @@ def check_package(path):
     return package, validate(package, known_codes())
 
 
-def import_package(path):
+def import_package(path, update=False):
+    """Import (add only, or with ``update`` make the database match the package)."""
     package, problems = check_package(path)
     if problems:
         raise ImportFailed(problems)
     try:
         with transaction.atomic():
-            return Importer(package).run()
+            return Importer(package, update=update).run()
     except ImportFailed:
         raise
     except Exception as error:  # any database refusal: nothing was written
         raise ImportFailed([PackageProblem(str(path), "", f"写入数据库时出错,已全部撤销:{error}")]) from error
 
 
+def plan_update(path):
+    """What ``import_package(path, update=True)`` would do, without doing it (the import runs in a
+    transaction that is rolled back; no video file is stored)."""
+    package, problems = check_package(path)
+    if problems:
+        raise ImportFailed(problems)
+    with transaction.atomic():
+        report = Importer(package, update=True, dry_run=True).run()
+        transaction.set_rollback(True)
+    return report
+
+
+def database_is_empty():
+    """No catalogue yet (a fresh install): the demo may be loaded."""
+    return not (StudioPage.objects.exists() or Problem.objects.exists() or School.objects.exists())
+
+
 class Importer:
-    def __init__(self, package):
+    def __init__(self, package, update=False, dry_run=False):
         self.package = package
+        self.update = update
+        self.dry_run = dry_run
         self.report = ImportReport()
         self.serializer = Serializer(self.media_hash_of_fieldfile)
 
@@ -135,22 +166,38 @@ class Importer:
         for studio in studios:
             self.import_videos(studio, pages[studio["slug"]])
         for studio in studios:
-            for item in studio.get("micro_lessons", []):
+            for item in studio.get("micro_lessons", []) if pages[studio["slug"]] else ():
                 self.import_micro_lesson(pages[studio["slug"]], item)
         for studio in studios:
-            for item in studio.get("courses", []):
+            for item in studio.get("courses", []) if pages[studio["slug"]] else ():
                 self.import_course(pages[studio["slug"]], item)
         self.import_topics()
         ensure_roles()  # groups, collections and review workflow for every studio and school
         return self.report
 
+    def deleted_by_editor(self, kind, key):
+        """True (and noted) if an editor deleted this item and the import may not restore it."""
+        if not Tombstone.exists_for(kind, key):
+            return False
+        if self.update:
+            Tombstone.forget(kind, key)
+            return False
+        return True
+
     def upsert(self, model, lookup, values, kind):
         obj = model.objects.filter(**lookup).first()
         if obj is None:
+            if self.deleted_by_editor(model._meta.model_name, lookup.get("code", "")):
+                self.report.note(kind, "deleted")
+                return None
             obj = model.objects.create(**lookup, **values)
+            obj._gongyu_created = True
             self.report.note(kind, "created")
             return obj
         changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
+        if changed and not self.update:
+            self.report.note(kind, "kept")
+            return obj
         if changed:
             for key, value in changed.items():
                 setattr(obj, key, value)
@@ -160,6 +207,8 @@ class Importer:
 
     def set_m2m(self, manager, objects, kind):
         """Set a many-to-many list; an object created just now is already counted as created."""
+        if not self.update and not getattr(manager.instance, "_gongyu_created", False):
+            return  # editors' version kept
         if set(manager.all()) != set(objects):
             fresh = not manager.exists()
             manager.set(objects)
@@ -179,24 +228,42 @@ class Importer:
                 "title": item["title"], "description": item.get("description", ""),
                 "theme": themes[item["theme"]], "sort_order": i,
             }, "家庭教育问题")
-            self.set_m2m(problem.stages, [stages[c] for c in item["stages"]], "家庭教育问题")
+            if problem is not None:
+                self.set_m2m(problem.stages, [stages[c] for c in item["stages"]], "家庭教育问题")
 
     def import_schools(self):
         stages = {s.code: s for s in Stage.objects.all()}
         for item in self.package.schools:
             school = self.upsert(School, {"code": item["code"]}, {"name": item["name"], "district": item.get("district", "")}, "学校")
-            self.set_m2m(school.stages, [stages[c] for c in item.get("stages", [])], "学校")
+            if school is not None:
+                self.set_m2m(school.stages, [stages[c] for c in item.get("stages", [])], "学校")
 
     # -- pages -------------------------------------------------------------------------------
     def save_page(self, parent, model, slug, wanted, current_item, apply, kind):
-        """Create or update one page so that its item equals ``wanted``; publish unless draft."""
+        """Create or update one page so that its item equals ``wanted``; publish unless draft.
+        Without ``update``: only create a page that never existed (editors' pages are kept)."""
         existing = model.objects.child_of(parent).filter(slug=slug).first()
+        if existing is None and not self.update:
+            moved = model.objects.filter(slug=slug).first()
+            if moved is not None:  # an editor moved it: it is the same page
+                self.report.note(kind, "kept")
+                return moved
+        if existing is None and self.deleted_by_editor("page", f"{parent.url_path}{slug}/"):
+            self.report.note(kind, "deleted")
+            return None
         if existing is not None and current_item(existing) == wanted:
             self.report.note(kind, "unchanged")
             return existing
+        if existing is not None and not self.update:
+            self.report.note(kind, "kept", existing)  # edited, unpublished or moved by an editor: theirs
+            return existing
         draft = bool(wanted.get("draft"))
         page = existing.specific if existing is not None else model(slug=slug)
-        apply(page)
+        try:
+            apply(page)
+        except VideoAsset.DoesNotExist:  # its video was deleted by an editor and not restored
+            self.report.note(kind, "deleted")
+            return existing
         if existing is None:
             page.live = not draft
             parent.add_child(instance=page)
@@ -205,7 +272,7 @@ class Importer:
             revision.publish()
         elif page.live:
             page.unpublish()
-        self.report.note(kind, "created" if existing is None else "updated")
+        self.report.note(kind, "created" if existing is None else "updated", page)
         return page
 
     def import_studio(self, item):
@@ -225,12 +292,25 @@ class Importer:
         return Collection.get_first_root_node().add_child(name=studio.title)
 
     def import_videos(self, item, studio):
+        if studio is None:
+            return
         collection = self.studio_collection(studio)
         for video in item.get("videos", []):
             checksum = self.package.media_sha1(video["file"])
             asset = VideoAsset.objects.filter(key=video["key"]).first()
             if asset and asset.title == video["title"] and asset.checksum == checksum:
                 self.report.note("视频", "unchanged")
+                continue
+            if asset is None and self.deleted_by_editor("video", video["key"]):
+                self.report.note("视频", "deleted")
+                continue
+            if asset is not None and not self.update:
+                self.report.note("视频", "kept")
+                continue
+            if self.dry_run:
+                if asset is None:
+                    VideoAsset.objects.create(key=video["key"], title=video["title"], collection=collection)
+                self.report.note("视频", "created" if asset is None else "updated")
                 continue
             store_video(key=video["key"], title=video["title"], path=self.package.media_path(video["file"]),
                         collection=collection, checksum=checksum, transcode=settings.GONGYU_TRANSCODE_ON_IMPORT)
@@ -243,7 +323,7 @@ class Importer:
             page.title = item["title"]
             page.summary = item["summary"]
             page.transcript = item.get("transcript", "")
-            page.video = VideoAsset.objects.get(key=item["video"])
+            page.video = VideoAsset.objects.get(key=item["video"])  # DoesNotExist: deleted, page skipped
             self.set_shelves(page, item)
 
         self.save_page(studio, MicroLessonPage, item["slug"], wanted, self.serializer.micro_lesson, apply, "微课")
@@ -276,10 +356,15 @@ class Importer:
             self.set_shelves(page, item)
 
         course = self.save_page(studio, CoursePage, item["slug"], wanted, self.serializer.course, apply, "家长课程")
+        if course is None:
+            return
+        created = not LessonPage.objects.child_of(course).exists()
         lessons = [self.import_lesson(course, lesson) for lesson in item["lessons"]]
-        self.keep_order(course, lessons)
+        if self.update or created:  # an editor's order of lessons is theirs
+            self.keep_order(course, [lesson for lesson in lessons if lesson is not None])
 
     def keep_order(self, parent, pages):
+        pages = [p for p in pages if p.get_parent().pk == parent.pk]
         wanted = [p.pk for p in pages]
         current = list(LessonPage.objects.child_of(parent).filter(pk__in=wanted).order_by("path").values_list("pk", flat=True))
         if current != wanted:
@@ -313,7 +398,7 @@ class Importer:
         elif name == "extension":
             slugs = step.get("micro_lessons", [])
             by_slug = {p.slug: p.pk for p in MicroLessonPage.objects.filter(slug__in=slugs)}
-            value["micro_lessons"] = [by_slug[slug] for slug in slugs]
+            value["micro_lessons"] = [by_slug[slug] for slug in slugs if slug in by_slug]  # deleted: left out
         return value
 
     # -- topic bank --------------------------------------------------------------------------
@@ -325,10 +410,13 @@ class Importer:
                 "title": item["title"], "description": item.get("description", ""),
                 "max_claims": item["max_claims"], "is_open": item.get("open", True), "sort_order": i,
             }, "课题")
+            if topic is None:
+                continue
             self.set_m2m(topic.problems, list(Problem.objects.filter(code__in=item.get("problems", []))), "课题")
             # Withdrawn claims first, so a place they free is free before another claim takes it.
             for claim in sorted(item.get("claims", []), key=lambda c: c["status"] != "withdrawn"):
-                self.import_claim(topic, schools[claim["school"]], claim, Document)
+                if claim["school"] in schools:
+                    self.import_claim(topic, schools[claim["school"]], claim, Document)
 
     def import_claim(self, topic, school, item, Document):
         values = {
@@ -339,6 +427,12 @@ class Importer:
         }
         claims = TopicClaim.objects.filter(topic=topic, school=school).order_by("-pk")
         claim = claims.filter(status=item["status"]).first() or claims.exclude(status="withdrawn").first()
+        if claim is None and self.deleted_by_editor("claim", f"{topic.code}:{school.code}"):
+            self.report.note("课题认领", "deleted")
+            return
+        if claim is None and not self.update and claims.exists():
+            self.report.note("课题认领", "kept")  # the school withdrew it, or an editor changed it
+            return
         report = None
         if item.get("report"):
             digest = self.package.media_sha1(item["report"])
@@ -359,6 +453,11 @@ class Importer:
         if current == wanted:
             self.report.note("课题认领", "unchanged")
             return
+        if not self.update:
+            self.report.note("课题认领", "kept")
+            return
+        if values["report"] is None:
+            del values["report"]  # a school's uploaded report is never detached by an import
         for key, value in values.items():
             setattr(claim, key, value)
         claim.save()

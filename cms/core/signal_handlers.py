@@ -29,8 +29,30 @@ def _page_moved(sender, instance, **kwargs):
 def _page_deleted(sender, instance, **kwargs):
     from wagtail.models import Page
 
+    from .models import Tombstone
+
     if isinstance(instance, Page) and instance.path:
-        changes.announce(changes.PAGE_DELETED, page_id=instance.pk, old_path=instance.path)
+        if sender is Page:  # once per page (multi-table inheritance sends it for each table)
+            Tombstone.record("page", instance.url_path)
+            changes.announce(changes.PAGE_DELETED, page_id=instance.pk, old_path=instance.path)
+
+
+def _tombstone(kind, key_of):
+    def handler(sender, instance, **kwargs):
+        from .models import Tombstone
+
+        key = key_of(instance)
+        if key:
+            Tombstone.record(kind, key)
+
+    return handler
+
+
+def _claim_key(claim):
+    try:
+        return f"{claim.topic.code}:{claim.school.code}"
+    except Exception:  # noqa: BLE001 - the topic or school is being deleted with it
+        return ""
 
 
 def _privacy_changed(sender, instance, **kwargs):
@@ -39,7 +61,10 @@ def _privacy_changed(sender, instance, **kwargs):
 
 
 def _claim_changed(sender, instance, **kwargs):
-    changes.announce(changes.CLAIM_CHANGED, taxon=("topic", instance.topic.code) if instance.topic_id else ())
+    from cms.topics.models import ResearchTopic
+
+    code = ResearchTopic.objects.filter(pk=instance.topic_id).values_list("code", flat=True).first()
+    changes.announce(changes.CLAIM_CHANGED, taxon=("topic", code) if code else ())
 
 
 def _taxon_changed(sender, instance, **kwargs):
@@ -62,6 +87,18 @@ def register_signal_handlers():
     pre_page_move.connect(_page_pre_move, dispatch_uid="gongyu_core_pre_move")
     post_page_move.connect(_page_moved, dispatch_uid="gongyu_core_moved")
     pre_delete.connect(_page_deleted, dispatch_uid="gongyu_core_deleted")
+    from transcoding.models import VideoAsset
+
+    from cms.topics.models import School
+
+    pre_delete.connect(_tombstone("video", lambda v: v.key), sender=VideoAsset, weak=False,
+                       dispatch_uid="gongyu_core_tombstone_video")
+    pre_delete.connect(_tombstone("claim", _claim_key), sender=TopicClaim, weak=False,
+                       dispatch_uid="gongyu_core_tombstone_claim")
+    for model in (Problem, Stage, Theme, ResearchTopic, School):
+        name = model._meta.model_name
+        pre_delete.connect(_tombstone(name, lambda obj: obj.code), sender=model, weak=False,
+                           dispatch_uid=f"gongyu_core_tombstone_{name}")
     for signal in (post_save, post_delete):
         name = signal is post_save and "save" or "delete"
         signal.connect(_privacy_changed, sender=PageViewRestriction, dispatch_uid=f"gongyu_core_privacy_{name}")

@@ -67,7 +67,7 @@ def test_hostile_text_is_stored_verbatim_and_shown_as_plain_text(package_copy, c
         data = next(d for p, d, _ in slots if p == path)
         path.write_text(yamlio.dumps(data), "utf-8")
 
-    import_package(package_copy)
+    import_package(package_copy, update=True)
     for text, (_, _, item) in zip(H.TEXT, slots):
         page = LessonPage.objects.get(slug=item["slug"])
         if not page.live:  # the demo's draft lesson: its text is in the latest revision
