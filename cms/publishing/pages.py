@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import escape
 from django.conf import settings
 
+from .images import Pictures, jpeg_url, picture
 from .sitemodel import Node, SiteModel
 
 SITE_DIR = Path(settings.BASE_DIR) / "site"
@@ -65,16 +66,40 @@ def shard_of(node: Node, shards: int) -> int:
     return int(hashlib.md5(str(node.id).encode()).hexdigest(), 16) % shards
 
 
+class Cards:
+    """A listing's view of a page: the site model's card plus picture, 学段 and duration (all of
+    it in the listing's fingerprint, so a new cover re-renders exactly the pages that show it)."""
+
+    def __init__(self, model: SiteModel, pictures: Pictures):
+        self.model = model
+        self.pictures = pictures
+
+    def __call__(self, node: Node) -> dict:
+        model = self.model
+        shelved = model.nodes.get(node.parent_id) if node.kind == "lesson" else node
+        card = node.card() | {
+            "image": self.pictures.digest(node.id),
+            "stages": [model.stages[i].name for i in (shelved.stages if shelved else ()) if i in model.stages],
+        }
+        if node.kind in ("lesson", "micro") and self.pictures.durations.get(node.id):
+            card["duration"] = round(self.pictures.durations[node.id])
+        if node.kind == "course":
+            card["lessons"] = len(model.children(node, "lesson"))
+        return card
+
+
 def plan(model: SiteModel, shards: int) -> list[Output]:
     """Every catalogue output with its inputs (cheap: no page bodies are loaded)."""
     outputs = []
     if model.home is None or model.home.id not in model.nodes:
         return outputs
+    model.pictures = Pictures(model)
+    card = Cards(model, model.pictures)
     home = model.nodes[model.home.id]
     studios = model.of_kind("studio")
     outputs.append(Output("index.html", "home", {
-        "node": home.card() | {"version": home.version},
-        "studios": [s.card() for s in sorted(studios, key=lambda n: n.tree_path)],
+        "node": card(home) | {"version": home.version},
+        "studios": [card(s) for s in sorted(studios, key=lambda n: n.tree_path)],
         "stages": [{"code": s.code, "name": s.name, "count": len(model.by_taxon.get(("stage", s.id), ()))}
                    for s in model.stages.values()],
         "themes": [{"code": t.code, "name": t.name, "count": len(model.by_taxon.get(("theme", t.id), ()))}
@@ -83,14 +108,14 @@ def plan(model: SiteModel, shards: int) -> list[Output]:
             ({"code": p.code, "title": p.title, "count": len(model.by_taxon.get(("problem", p.id), ()))}
              for p in model.problems.values() if model.by_taxon.get(("problem", p.id))),
             key=lambda p: (-p["count"], p["code"]))[:12],
-        "newest_courses": [n.card() for n in model.newest("course")],
-        "newest_micro": [n.card() for n in model.newest("micro")],
+        "newest_courses": [card(n) for n in model.newest("course")],
+        "newest_micro": [card(n) for n in model.newest("micro")],
     }, home))
     # Shelf index pages and one page per shelf.
     for name, label, taxon_map, title_of in (
         ("stage", "学段", model.stages, lambda t: t.name),
         ("theme", "主题", model.themes, lambda t: t.name),
-        ("problem", "问题", model.problems, lambda t: f"{t.code} {t.title}"),
+        ("problem", "问题", model.problems, lambda t: t.title),
     ):
         entries = []
         for taxon in taxon_map.values():
@@ -102,43 +127,45 @@ def plan(model: SiteModel, shards: int) -> list[Output]:
             entries.append(entry)
             outputs.append(Output(f"shelves/{name}/{code}/index.html", "shelf", {
                 "shelf": name, "label": label, "entry": entry,
-                "courses": [n.card() for n in items if n.kind == "course"],
-                "micro": [n.card() for n in items if n.kind == "micro"],
+                "courses": [card(n) for n in items if n.kind == "course"],
+                "micro": [card(n) for n in items if n.kind == "micro"],
             }))
         outputs.append(Output(f"shelves/{name}s/index.html", "shelves", {"shelf": name, "label": label, "entries": entries}))
     for node in model.nodes.values():
         if node.kind == "home":
             continue
-        inputs = {"node": node.card() | {"version": node.version, "description": node.description},
+        inputs = {"node": card(node) | {"version": node.version, "description": node.description},
                   "crumbs": crumbs(model, node)}
         if node.kind == "topics":
             inputs["topics"] = topics_data()
         elif node.kind == "studios":
-            inputs["studios"] = [model.nodes[c].card() for c in node.children]
+            inputs["studios"] = [card(model.nodes[c]) for c in node.children]
         elif node.kind == "studio":
-            inputs["courses"] = [c.card() for c in model.children(node, "course")]
-            inputs["micro"] = [c.card() for c in model.children(node, "micro")]
+            inputs["courses"] = [card(c) for c in model.children(node, "course")]
+            inputs["micro"] = [card(c) for c in model.children(node, "micro")]
         elif node.kind in ("course", "micro"):
             inputs["taxa"] = taxa(model, node)
-            inputs["related"] = [r.card() for r in model.related(node)]
+            inputs["related"] = [card(r) for r in model.related(node)]
             if node.kind == "course":
-                inputs["lessons"] = [c.card() for c in model.children(node, "lesson")]
+                inputs["lessons"] = [card(c) for c in model.children(node, "lesson")]
         elif node.kind == "lesson":
             course = model.nodes[node.parent_id]
             siblings = model.children(course, "lesson")
             position = next(i for i, s in enumerate(siblings) if s.id == node.id)
-            inputs["course"] = course.card()
+            inputs["course"] = card(course)
             inputs["taxa"] = taxa(model, course)
             inputs["position"] = [position + 1, len(siblings)]
-            inputs["prev"] = siblings[position - 1].card() if position > 0 else None
-            inputs["next"] = siblings[position + 1].card() if position + 1 < len(siblings) else None
-            inputs["related"] = [r.card() for r in model.related(course) if r.kind == "micro"][:4]
+            inputs["prev"] = card(siblings[position - 1]) if position > 0 else None
+            inputs["next"] = card(siblings[position + 1]) if position + 1 < len(siblings) else None
+            inputs["related"] = [card(r) for r in model.related(course) if r.kind == "micro"][:4]
         searchable = node.kind in ("course", "lesson", "micro", "studio")
         outputs.append(Output(page_file(node.url), node.kind, inputs, node,
                               shard_of(node, shards) if searchable else None))
         if node.kind in ("course", "lesson"):
             outputs.append(Output(node.url.strip("/") + "/qr.svg", "qr", {"url": node.url}, node))
     outputs.append(Output("search/index.html", "search", {}))
+    outputs.append(Output("offline/index.html", "offline", {}))
+    outputs.append(Output("downloads/index.html", "downloads", {}))
     outputs.append(Output("404.html", "notfound", {}))
     return outputs
 
@@ -147,9 +174,14 @@ def topics_data():
     from cms.topics.models import ResearchTopic, TopicClaim
 
     topics = []
-    for topic in ResearchTopic.objects.prefetch_related("claims__school"):
+    for topic in ResearchTopic.objects.prefetch_related("claims__school", "problems__theme"):
         claims = [c for c in topic.claims.all() if c.status != TopicClaim.Status.WITHDRAWN]
+        statuses = {c.status for c in claims}
+        state = ("concluded" if TopicClaim.Status.CONCLUDED in statuses else
+                 "researching" if TopicClaim.Status.RESEARCHING in statuses else
+                 "open" if topic.is_open and len(claims) < topic.max_claims else "full")
         topics.append({
+            "themes": sorted({p.theme.name for p in topic.problems.all() if p.theme_id}), "state": state,
             "code": topic.code, "title": topic.title, "description": topic.description,
             "is_open": topic.is_open, "places_left": max(topic.max_claims - len(claims), 0),
             # Only the school, the status and the date are public; reports stay in the admin.
@@ -157,6 +189,30 @@ def topics_data():
                        for c in claims],
         })
     return topics
+
+
+def duration_text(seconds) -> str:
+    seconds = int(round(seconds or 0))
+    if seconds < 60:
+        return f"{seconds} 秒"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} 分钟" if rest < 10 else f"{minutes} 分 {rest} 秒"
+
+
+def filesize_text(size) -> str:
+    size = int(size or 0)
+    if size < 1024 * 1024:
+        return f"{max(size // 1024, 1)} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def untag(title, label) -> str:
+    """A case titled 案例:X is shown under the label 案例 once, not 案例:案例:X."""
+    title = str(title).strip()
+    for sep in (":", "\uff1a", " ", "\u00b7", "\u3001"):
+        if title.startswith(label + sep):
+            return title[len(label) + len(sep):].strip()
+    return title
 
 
 class Renderer:
@@ -170,7 +226,9 @@ class Renderer:
             loader=jinja2.FileSystemLoader(str(SITE_DIR / "templates")),
             autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
         )
-        self.env.globals.update(step_labels=STEP_LABELS, kind_labels=KIND_LABELS, terms=vocabulary.hidden_terms)
+        self.env.globals.update(step_labels=STEP_LABELS, kind_labels=KIND_LABELS, terms=vocabulary.hidden_terms,
+                                picture_of=picture)
+        self.env.filters.update(duration=duration_text, filesize=filesize_text, untag=untag)
 
     def render(self, output: Output, page=None, videos=None, live_ids=None) -> bytes:
         """The file's bytes. ``videos``: {asset id: player info or None}; ``live_ids``: {page id:
@@ -185,7 +243,10 @@ class Renderer:
         description = self._description(output, page)
         og_image = self.base_url + "/assets/images/og.png"
         poster = next((v["poster"] for v in videos.values() if v and v.get("poster")), None)
-        if poster:
+        digest = (output.inputs.get("node") or {}).get("image")
+        if digest:  # the page's own picture (cover or poster thumbnail), as JPEG for every crawler
+            og_image = self.base_url + jpeg_url(digest)
+        elif poster:
             og_image = self.base_url + poster
         url = "/" + output.path.removesuffix("index.html")
         head = self.env.get_template("_head.html").render(
@@ -240,6 +301,10 @@ class Renderer:
             return "搜索"
         if output.kind == "notfound":
             return "页面不存在"
+        if output.kind == "offline":
+            return "现在没有网络"
+        if output.kind == "downloads":
+            return "我的下载"
         return output.inputs["node"]["title"]
 
     @staticmethod

@@ -202,6 +202,8 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
             elif path in known:
                 keep_videos.update(known[path].links.get("video_dirs", []))
         prune_videos(release, keep_videos)
+        if getattr(model, "pictures", None):  # card thumbnails (images.py), cached by content hash
+            model.pictures.install(release, releases.releases_dir(out) / ".cache" / "thumbs")
         releases.go_live(out, release)
         timings["live"] = time.monotonic() - started
     except BaseException:

@@ -19,7 +19,8 @@ from pathlib import Path
 from django.conf import settings
 
 SITE_DIR = Path(settings.BASE_DIR) / "site"
-OWN_ASSETS = ("stylesheets/gongyu.css", "javascripts/player.js", "javascripts/search.js", "javascripts/hls.min.js")
+OWN_ASSETS = ("stylesheets/gongyu.css", "javascripts/player.js", "javascripts/search.js", "javascripts/hls.min.js",
+              "javascripts/prefs.js", "javascripts/site.js")
 PLACEHOLDER = re.compile(r"@@([A-Z]+)@@")
 DROP = ("assets/javascripts/lunr", "assets/javascripts/workers", "sitemap.xml", "sitemap.xml.gz", "404.html")
 
@@ -68,7 +69,7 @@ def build_shell(cache_dir: Path) -> Shell:
         )
         if result.returncode != 0:
             raise ShellError(f"网站外观(mkdocs-material)构建失败:\n{result.stderr[-2000:]}")
-        _postprocess(tmp / "site")
+        _postprocess(tmp / "site", digest[:16])
         shutil.rmtree(target, ignore_errors=True)
         tmp.rename(target)
     html = (out / "index.html").read_text(encoding="utf-8")
@@ -79,7 +80,7 @@ def build_shell(cache_dir: Path) -> Shell:
     return Shell(target, html, assets, digest)
 
 
-def _postprocess(root: Path):
+def _postprocess(root: Path, version: str = "dev"):
     for name in DROP:
         path = root / name
         if path.is_dir():
@@ -101,6 +102,7 @@ def _postprocess(root: Path):
         url = "/assets/" + str(fingerprinted.relative_to(root / "assets"))
         html = html.replace(f'"assets/{rel}"', f'"{url}"')
         manifest.append(f"{path.name} {url}")
+    html = _external_scripts(root, html)
     # Root-relative URLs: every page shares one shell whatever its depth.
     html = re.sub(r'(href|src)="assets/', r'\1="/assets/', html)
     html = html.replace('href="."', 'href="/"').replace('"base": "."', '"base": "/"')
@@ -110,4 +112,30 @@ def _postprocess(root: Path):
     html = re.sub(r'\s*<input class="md-nav__toggle md-toggle" type="checkbox" id="__toc">', "", html)
     html = re.sub(r"\n\s*\n", "\n", html)
     (root / "index.html").write_text(html, encoding="utf-8")
+    # The service worker changes with the theme, so phones pick up a new shell on their next visit.
+    worker = root / "sw.js"
+    if worker.exists():
+        worker.write_text(worker.read_text(encoding="utf-8").replace("@@VERSION@@", version), encoding="utf-8")
     (root / "assets" / "manifest.txt").write_text("\n".join(manifest) + "\n")
+
+
+INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def _external_scripts(root: Path, html: str) -> str:
+    """mkdocs-material's small inline scripts go into one fingerprinted file, loaded where the
+    first one was (they only define helpers), so a Content-Security-Policy needs no 'unsafe-inline'."""
+    bodies = INLINE_SCRIPT.findall(html)
+    if not bodies:
+        return html
+    code = ";\n".join(b.strip().rstrip(";") for b in bodies) + ";\n"
+    name = f"theme-inline.{hashlib.sha1(code.encode()).hexdigest()[:8]}.js"
+    (root / "assets" / "javascripts" / name).write_text(code, encoding="utf-8")
+    first = [True]
+
+    def replace(match):
+        if first[0]:
+            first[0] = False
+            return f'<script src="/assets/javascripts/{name}"></script>'
+        return ""
+    return INLINE_SCRIPT.sub(replace, html)

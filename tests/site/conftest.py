@@ -72,6 +72,22 @@ def ready_intro_video(lesson):
         transcode_now(asset)
 
 
+def give_cover(course):
+    """An editor's cover (a 1200×900 photo-like JPEG) on a course, published."""
+    import io
+
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+    from wagtail.images import get_image_model
+
+    buffer = io.BytesIO()
+    PILImage.radial_gradient("L").resize((1200, 900)).convert("RGB").save(buffer, "JPEG", quality=90)
+    image = get_image_model().objects.create(title="封面", file=ImageFile(buffer, name="cover.jpg"))
+    course.cover_image = image
+    course.save_revision().publish()
+    return course
+
+
 @pytest.fixture(scope="module")
 def built_site(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo catalogue plus one hostile lesson and one micro-lesson with a longer captioned
@@ -87,9 +103,13 @@ def built_site(django_db_setup, django_db_blocker, tmp_path_factory):
             micro = long_video_micro(tmp_path_factory.mktemp("video"))
             first = LessonPage.objects.live().order_by("path").first()
             ready_intro_video(first)
+            from cms.catalogue.models import CoursePage
+
+            covered = give_cover(CoursePage.objects.live().order_by("path").last())
             result = publish(out, full=True)
             info = {"out": out, "result": result, "hostile_url": lesson.url_path[len("/home"):],
                     "video_url": micro.url_path[len("/home"):],
+                    "cover_url": covered.url_path[len("/home"):],
                     "lesson_url": LessonPage.objects.live().order_by("path").first().url_path[len("/home"):]}
             transaction.set_rollback(True)
     return info

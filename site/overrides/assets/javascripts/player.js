@@ -48,7 +48,19 @@
       if (now - last > 2000) { last = now; self.savePosition(); }
     });
     this.video.addEventListener("pause", function () { self.savePosition(); });
-    this.video.addEventListener("ended", function () { store(self.key, "0"); });
+    this.video.addEventListener("ended", function () { store(self.key, "0"); self.markDone(); });
+    this.video.addEventListener("timeupdate", function () {
+      if (self.video.duration && self.video.currentTime > self.video.duration * 0.9) self.markDone();
+    });
+    // Offline with this lesson downloaded (下载收听): play the audio kept on the phone.
+    var saved = {};
+    try { saved = JSON.parse(recall("gongyu:downloads") || "{}") || {}; } catch (e) { saved = {}; }
+    if (this.audioButton && navigator.onLine === false && saved[location.pathname]) {
+      this.mode = "audio";
+      this.audioButton.setAttribute("aria-pressed", "true");
+      this.audioButton.textContent = "看视频";
+      this.figure.setAttribute("data-mode", "audio");
+    }
     this.video.addEventListener("error", function () {
       if (self.hls || !self.video.getAttribute("src")) return;
       if (self.figure.getAttribute("data-engine") === "native" && window.MediaSource) {
@@ -61,6 +73,15 @@
       }
     });
   }
+
+  Player.prototype.markDone = function () {
+    if (this.done) return;
+    this.done = true;
+    var done = {};
+    try { done = JSON.parse(recall("gongyu:done") || "{}") || {}; } catch (e) { done = {}; }
+    done[location.pathname] = Date.now();
+    store("gongyu:done", JSON.stringify(done));
+  };
 
   Player.prototype.savePosition = function () {
     if (this.video.currentTime > 0) store(this.key, String(Math.floor(this.video.currentTime)));
