@@ -296,3 +296,22 @@ def test_a_second_ladder_on_the_same_machine_waits_for_a_free_slot(tmp_path, set
     assert progress[-1].phase == "done"
     with machine_slot(slots, 1) as index:  # released again
         assert index == 0
+
+
+def test_manage_py_transcode_says_when_the_video_will_be_playable_and_done(tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    source = video(tmp_path / "lesson.mp4", seconds=3, size="854x480")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("transcode", str(source), out=str(tmp_path / "hls"), stdout=out, stderr=err)
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith("最低清晰度和声音:")
+    # when the rest of the ladder starts, the video is already playable and the time left is known
+    assert [line for line in lines if line.startswith("其余清晰度:已可播放,全部还需 ") and line.endswith(" 秒")]
+    assert lines[-1] == "完成:全部完成"
+    summary = json.loads(out.getvalue())
+    assert 0 < summary["playable_after_seconds"] <= summary["wall_seconds"]
+    assert [r["name"] for r in summary["rungs"]] == ["240p", "360p"]
+    assert (tmp_path / "hls" / "master.m3u8").exists()

@@ -4,6 +4,7 @@ import json
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,6 +14,24 @@ from transcoding.outputs import FolderSink
 from transcoding.pipeline import transcode
 from transcoding.runner import FfmpegFailed
 from transcoding.validation import VideoRejected, validate_video
+
+
+PHASES = {"waiting": "等待空闲的转码位置", "first": "最低清晰度和声音", "second": "其余清晰度", "done": "完成"}
+
+
+def _seconds(value):
+    return f"{value:.0f} 秒" if value < 120 else f"{value // 60:.0f} 分 {value % 60:02.0f} 秒"
+
+
+def time_left(progress):
+    """The time left as a teacher reads it (e.g. 可以播放还需 12 秒,全部还需 2 分 20 秒)."""
+    if progress.phase == "done":
+        return "全部完成"
+    if progress.eta_seconds is None:
+        return "正在估算剩余时间…"
+    if progress.playable:
+        return f"已可播放,全部还需 {_seconds(progress.eta_seconds)}"
+    return f"可以播放还需 {_seconds(progress.playable_eta_seconds or 0)},全部还需 {_seconds(progress.eta_seconds)}"
 
 
 class Command(BaseCommand):
@@ -40,12 +59,23 @@ class Command(BaseCommand):
                 raise CommandError(f"字幕:{rejection}") from None
         target = Path(out) if out else source.with_name(f"{source.stem}-hls")
         bar = tqdm(total=100, unit="%", desc="转码", disable=not sys.stderr.isatty(), file=sys.stderr,
-                   bar_format="{desc} {bar} {n:.0f}% 剩余 {postfix}")
+                   bar_format="{desc} {bar} {n:.0f}% {postfix}")
+        said = {"phase": None, "eta": False, "playable_at": None}
+        started = time.monotonic()
 
         def on_progress(progress):
             bar.n = progress.fraction * 100
-            bar.set_postfix_str(f"{progress.eta_seconds:.0f} 秒" if progress.eta_seconds is not None else "…")
+            bar.set_description_str(PHASES.get(progress.phase, "转码"))
+            bar.set_postfix_str(time_left(progress))
             bar.refresh()
+            if progress.playable and said["playable_at"] is None:
+                said["playable_at"] = time.monotonic() - started
+            # without a terminal (logs, CI): one line when a pass starts and when the first estimate is known
+            known = progress.eta_seconds is not None
+            if bar.disable and (progress.phase != said["phase"] or (known and not said["eta"])):
+                self.stderr.write(f"{PHASES.get(progress.phase, '转码')}:{time_left(progress)}")
+                said["phase"] = progress.phase
+                said["eta"] = said["eta"] or known
 
         work = Path(tempfile.mkdtemp(prefix="gongyu-transcode-"))
         try:
@@ -58,6 +88,7 @@ class Command(BaseCommand):
         summary = {
             "source": str(source), "out": str(target), "duration": manifest["duration"],
             "wall_seconds": manifest["wall_seconds"],
+            "playable_after_seconds": round(said["playable_at"], 3) if said["playable_at"] is not None else None,
             "speed": round(manifest["duration"] / manifest["wall_seconds"], 2),
             "rungs": [{"name": r["name"], "resolution": f'{r["width"]}x{r["height"]}',
                        "bitrate_kbps": round(r["average_bps"] / 1000), "peak_kbps": round(r["peak_bps"] / 1000),
