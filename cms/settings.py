@@ -234,6 +234,13 @@ SITE_OUTPUT_DIR = Path(env("GONGYU_SITE_DIR", str(VAR_DIR / "site"))).absolute()
 PARENT_SITE_URL = env("GONGYU_PARENT_SITE_URL", "http://localhost:8001/")
 # Publishing in the admin queues a site publish (cms.publishing); off in tests unless a test turns it on.
 SITE_AUTO_PUBLISH = env_bool("GONGYU_SITE_AUTO_PUBLISH", not env_bool("GONGYU_TESTING", False))
+# The worker's periodic jobs (cms.core.periodic): one tick every GONGYU_TICK_SECONDS runs
+# scheduled go-live/expiry and publish retries; the site/search check runs every
+# GONGYU_VERIFY_SECONDS. A failed publish is retried after 30 s, 60 s, … at most the max.
+GONGYU_TICK_SECONDS = float(env("GONGYU_TICK_SECONDS", "15"))
+GONGYU_VERIFY_SECONDS = float(env("GONGYU_VERIFY_SECONDS", "600"))
+GONGYU_PUBLISH_RETRY_SECONDS = float(env("GONGYU_PUBLISH_RETRY_SECONDS", "30"))
+GONGYU_PUBLISH_RETRY_MAX_SECONDS = float(env("GONGYU_PUBLISH_RETRY_MAX_SECONDS", "600"))
 
 WAGTAIL_SITE_NAME = "共育 · 家长课程超市"
 WAGTAILADMIN_BASE_URL = env("GONGYU_BASE_URL", "http://localhost:8000")
