@@ -6,6 +6,8 @@
 ``{query, total, took_ms, page, pages, fallback, results: [{title, title_html, url, kind,
 kind_name, snippet, taxonomy, score}], facets: {stage, theme, problem, kind: [{code, name, count}]}}``.
 ``snippet`` and ``title_html`` are HTML-escaped text with the matched words in ``<mark>``.
+``fallback`` is true (and ``label`` is 「最接近的结果」) when no result contains every word the
+parent typed: the list is then the closest matches, to be shown under that label.
 Raises ``QueryError`` (a Chinese message) for input we refuse.
 """
 

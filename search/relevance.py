@@ -47,6 +47,7 @@ class Score:
     ndcg5: float
     recall10: float
     ranked: list
+    closest: bool = False  # the results were labelled 最接近的结果 (no entry matched every word)
 
 
 def evaluate(backend, path=JUDGED):
@@ -54,9 +55,11 @@ def evaluate(backend, path=JUDGED):
     scores = []
     for item in queries:
         request = build_request(item["q"], kind=kinds or None)
-        ranked = [r["url"] for r in backend.search(request)["results"]]
+        result = backend.search(request)
+        ranked = [r["url"] for r in result["results"]]
         grades = {url: int(g) for url, g in (item.get("relevant") or {}).items()}
-        scores.append(Score(item["q"], item.get("type", ""), ndcg(ranked, grades), recall(ranked, grades), ranked))
+        scores.append(Score(item["q"], item.get("type", ""), ndcg(ranked, grades), recall(ranked, grades), ranked,
+                            bool(result.get("fallback"))))
     return scores
 
 

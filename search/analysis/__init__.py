@@ -243,7 +243,7 @@ SINGLE_WEIGHT = 0.5
 def decompose(word: str) -> list[str]:
     """The sub-words of a compound that cover it (时间管理 -> 时间, 管理), or [] when it is not
     one: the same search-mode cut the index side uses, so 管理时间 and 时间管理 both match."""
-    if len(word) < 3 or synonym_keys(word) or word.isascii():
+    if len(word) < 3 or word.isascii():
         return []
     parts = [t for t in tokenizer().cut_for_search(word) if 1 < len(t) < len(word)]
     covered = set()

@@ -38,6 +38,11 @@ def rank(concepts, scores, grams):
     # Entries that contain a word the parent typed (or its synonym) come first; when none does,
     # the bigram floor alone answers (a typo, an unknown compound). An entry matching only a
     # single character next to longer words (做 in 红烧肉怎么做) is noise and never returned.
+    if len(concepts) == 1 and len(concepts[0].word) == 1 and grams:
+        # A single character (吼, 哭): inside any word it is that word's concept, found by the
+        # character column (大吼大叫, 哭闹), below the entries where it stands alone.
+        scores = [{**{i: GRAM_WEIGHT * s for i, s in grams.items()}, **scores[0]}]
+        grams = {}
     anchored = {i for r in required for i in scores[r]} if required else set()
     if anchored:
         ids = anchored
@@ -110,6 +115,14 @@ class SearchBackend:
         """(hits of the requested page, facet counts over every ranked entry)."""
         raise NotImplementedError
 
+    def _gram_counts(self, request, grams, ids):
+        """{entry_id: how many of ``grams`` it contains}, for the entries ``ids``."""
+        counts = {}
+        for gram in grams:
+            for entry_id in self._gram_ids(request, gram, ids):
+                counts[entry_id] = counts.get(entry_id, 0) + 1
+        return counts
+
     def search(self, request):
         started = time.perf_counter()
         terms = request.terms
@@ -122,6 +135,13 @@ class SearchBackend:
             concepts = terms.concepts
             groups = tuple(self.concept_tokens(c) for c in concepts)
             scores, grams = self._candidates(request, groups, terms.grams)
+            required = [i for i, c in enumerate(concepts) if not c.optional]
+            if grams and len(terms.grams) > 1 and not any(scores[i] for i in required):
+                # Only the bigram floor answers: keep entries holding at least half of the query's
+                # bigrams (多动证 -> 多动 of 多动障碍), not one stray pair (机密标记 -> 标记).
+                need = -(-len(terms.grams) // 2)
+                counts = self._gram_counts(request, terms.grams, set(grams))
+                grams = {i: s for i, s in grams.items() if counts.get(i, 0) >= need}
             ranked, complete = rank(concepts, scores, grams)
             fallback = bool(ranked) and not complete
             hits, facets = self._page(request, ranked)

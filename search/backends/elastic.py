@@ -176,6 +176,17 @@ class ElasticsearchBackend(SearchBackend):
                     scores[int(name[1:])][hit["_id"]] = float(score)
         return scores, gram_scores
 
+    def _gram_counts(self, request, grams, ids):
+        # One request: each bigram a named term query over the candidates.
+        if not ids:
+            return {}
+        should = [{"term": {"grams": {"value": g, "_name": f"q{n}"}}} for n, g in enumerate(grams)]
+        response = self.client.search(
+            index=self.alias, size=len(ids), source=False, track_total_hits=False,
+            query={"bool": {"should": should, "minimum_should_match": 1, "filter": [{"ids": {"values": list(ids)}}]}},
+        )
+        return {h["_id"]: len(h.get("matched_queries") or []) for h in response["hits"]["hits"]}
+
     def _page(self, request, ranked):
         ids = [entry_id for entry_id, _ in ranked]
         page = ranked[request.offset:request.offset + request.size]

@@ -327,6 +327,11 @@ class EmbeddedBackend(SearchBackend):
             gram_scores = read(self.sql.gram_query(grams, limit)) if grams else {}
         return scores, gram_scores
 
+    def _gram_ids(self, request, gram, ids):
+        with connection.cursor() as cursor:
+            cursor.execute(*self.sql.gram_query([gram], None))
+            return {i for i, _ in cursor.fetchall() if i in ids}
+
     def _page(self, request, ranked):
         facets = {}
         if ranked:

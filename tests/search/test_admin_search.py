@@ -26,3 +26,27 @@ def test_word_only_in_body_text_is_found():
 
 def test_filler_words_still_work_for_editors():
     assert get_search_backend().search("孩子", Page).count() > 20
+
+
+def _page_texts(page):
+    page = page.specific
+    parts = [page.title]
+    for name in ("summary", "introduction", "transcript"):
+        parts.append(str(getattr(page, name, "") or ""))
+    body = getattr(page, "body", None)
+    if body is not None:
+        parts.extend(str(s) for s in body.stream_block.get_searchable_content(body))
+    return " ".join(parts)
+
+
+@pytest.mark.parametrize("word", ["沟通", "手机", "作业"])
+def test_admin_search_finds_every_page_whose_text_has_the_word(editor_client, word):
+    # Summaries, introductions, transcripts and step texts count, not only titles.
+    expected = {p.pk for p in Page.objects.live().specific() if p.depth > 2 and word in _page_texts(p)}
+    assert len(expected) >= 3
+    found = {p.pk for p in get_search_backend().search(word, Page)}
+    assert expected <= found, sorted(Page.objects.get(pk=pk).title for pk in expected - found)
+    response = editor_client.get("/admin/pages/search/", {"q": word})
+    assert response.status_code == 200
+    some = Page.objects.get(pk=sorted(expected)[0])
+    assert some.title in response.content.decode() or len(expected) > 20

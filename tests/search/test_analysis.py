@@ -15,7 +15,10 @@ def test_user_dictionary_words_stay_whole_in_queries():
 
 
 def test_filler_words_are_dropped_from_queries():
-    assert segment_query("孩子总是玩手机怎么办") == ["手机"]
+    # Filler words go; a meaningful single character stays, as an optional concept.
+    assert segment_query("孩子总是玩手机怎么办") == ["玩", "手机"]
+    concepts = query_terms("孩子总是玩手机怎么办").concepts
+    assert [(c.word, c.optional) for c in concepts] == [("玩", True), ("手机", False)]
     assert segment_query("如何") == []
 
 

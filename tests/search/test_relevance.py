@@ -21,4 +21,5 @@ def test_ndcg_at_5(backend):
     assert result["ndcg@5"] >= 0.8, [(s.q, round(s.ndcg5, 2)) for s in scores if s.ndcg5 < 0.5]
     assert result["recall@10"] >= 0.7
     off_topic = [s for s in scores if s.type == "none"]
-    assert all(s.ranked == [] for s in off_topic), "an off-topic question returned results"
+    # Nothing, or a list clearly labelled as the closest matches (最接近的结果), never plain results.
+    assert all(s.ranked == [] or s.closest for s in off_topic), "an off-topic question returned results"

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
             return
-        note = "(没有完全匹配的结果,以下是部分匹配)" if result["fallback"] else ""
+        note = "(没有完全符合的结果,以下是最接近的结果)" if result["fallback"] else ""
         self.stdout.write(f"共 {result['total']} 条,用时 {result['took_ms']} 毫秒{note}")
         for n, item in enumerate(result["results"], start=(result["page"] - 1) * 10 + 1):
             self.stdout.write(f"{n:>3}. [{item['kind_name']}] {item['title']}  {item['url']}")

@@ -135,7 +135,7 @@
       if (hits.size >= SYNONYMS_BELOW || term.w.length < 2 || /^[\x00-\x7f]+$/.test(term.w)) return concept;
       var pieces = term.w.length > 2 ? subWords(ctx, term.w) : [];
       if (!pieces.length && hits.size) return concept;
-      if (!pieces.length) pieces = bigramsOf(term.w);
+      if (!pieces.length) { pieces = bigramsOf(term.w); concept.grams = true; }
       concept.words = concept.words.concat(pieces);
       concept.pieces = pieces;
       if (!hits.size) concept.fallback = true;
@@ -174,6 +174,9 @@
         var covered = 0, anchored = false, all = true, boost = 0;
         concepts.forEach(function (c) {
           var found = c.hits.has(p.result.id) && c.words.filter(function (w) { return text.indexOf(w) >= 0 || title.indexOf(w) >= 0; });
+          /* Bigrams alone count only when the page holds at least half of them (多动证 -> 多动). */
+          if (found && c.grams && found.filter(function (w) { return c.pieces.indexOf(w) >= 0; }).length * 2 < c.pieces.length
+              && !found.some(function (w) { return c.pieces.indexOf(w) < 0; })) found = [];
           if (!found || !found.length) { if (!c.optional) all = false; return; }
           var whole = found.some(function (w) { return !c.pieces || c.pieces.indexOf(w) < 0; });
           covered += whole ? c.weight : c.weight * 0.5;
