@@ -17,7 +17,7 @@ import secrets
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import kinds
@@ -151,9 +151,15 @@ def clean_events(data, pages, now):
     return good, dropped
 
 
+_salts = {}
+
+
 def _salt(day):
-    DaySalt.objects.bulk_create([DaySalt(day=day, salt=secrets.token_hex(32))], ignore_conflicts=True)
-    return DaySalt.objects.get(day=day).salt
+    if day not in _salts:
+        DaySalt.objects.bulk_create([DaySalt(day=day, salt=secrets.token_hex(32))], ignore_conflicts=True)
+        _salts.clear()
+        _salts[day] = DaySalt.objects.get(day=day).salt
+    return _salts[day]
 
 
 def address_hash(address, day):
@@ -161,13 +167,18 @@ def address_hash(address, day):
 
 
 def take(bucket, window, wanted, limit):
-    """Count up to ``wanted`` against ``bucket`` in ``window``; returns how many fit the limit."""
-    Quota.objects.bulk_create([Quota(bucket=bucket, window=window, count=0)], ignore_conflicts=True)
-    row = Quota.objects.select_for_update().get(bucket=bucket, window=window)
-    granted = max(0, min(wanted, limit - row.count))
-    if granted:
-        Quota.objects.filter(pk=row.pk).update(count=row.count + granted)
-    return granted
+    """Count ``wanted`` against ``bucket`` in ``window`` (one upsert, SQLite and PostgreSQL);
+    returns how many of them fit under the limit."""
+    table = connection.ops.quote_name(Quota._meta.db_table)
+    column = connection.ops.quote_name("window")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (bucket, {column}, count) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (bucket, {column}) DO UPDATE SET count = {table}.count + excluded.count RETURNING count",
+            [bucket, connection.ops.adapt_datetimefield_value(window), wanted])
+        total = cursor.fetchone()[0]
+    before = total - wanted
+    return max(0, min(wanted, limit - before))
 
 
 def ingest(body: bytes, address: str) -> Outcome:

@@ -56,6 +56,7 @@ class RollupState(models.Model):
 
     last_event_id = models.BigIntegerField(default=0)
     scheduled_for = models.DateTimeField(null=True)   # a rollup task is queued for then
+    lecture_week = models.DateField(null=True)        # the week whose 本周家长课 the site last got
 
 
 class Comment(models.Model):

@@ -17,7 +17,22 @@ def rollup_task():
     RollupState.objects.filter(pk=1).update(scheduled_for=None)
     result = run_rollup()
     prune()
+    new_week()
     return result
+
+
+def new_week():
+    """On the first run of a new week, republish: the home page and 本周家长课 show its lectures."""
+    from cms.publishing.api import request_publish
+
+    from .periods import monday
+
+    week = monday(timezone.localdate())
+    RollupState.objects.get_or_create(pk=1)
+    if RollupState.objects.filter(pk=1).exclude(lecture_week=week).update(lecture_week=week):
+        request_publish()
+        return True
+    return False
 
 
 def schedule_rollup():

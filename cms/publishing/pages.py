@@ -163,6 +163,8 @@ def plan(model: SiteModel, shards: int) -> list[Output]:
                               shard_of(node, shards) if searchable else None))
         if node.kind in ("course", "lesson"):
             outputs.append(Output(node.url.strip("/") + "/qr.svg", "qr", {"url": node.url}, node))
+    from engagement.site import extend_plan   # 本周家长课, school links and QR sheets, privacy notice
+    extend_plan(model, outputs, Output)
     outputs.append(Output("search/index.html", "search", {}))
     outputs.append(Output("offline/index.html", "offline", {}))
     outputs.append(Output("downloads/index.html", "downloads", {}))
@@ -226,6 +228,7 @@ class Renderer:
             loader=jinja2.FileSystemLoader(str(SITE_DIR / "templates")),
             autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
         )
+        self.env.globals["engagement_url"] = settings.GONGYU_ENGAGEMENT_URL   # engagement.js endpoint
         self.env.globals.update(step_labels=STEP_LABELS, kind_labels=KIND_LABELS, terms=vocabulary.hidden_terms,
                                 picture_of=picture)
         self.env.filters.update(duration=duration_text, filesize=filesize_text, untag=untag)

@@ -19,7 +19,7 @@ from pathlib import Path
 from django.conf import settings
 
 SITE_DIR = Path(settings.BASE_DIR) / "site"
-OWN_ASSETS = ("stylesheets/gongyu.css", "javascripts/player.js", "javascripts/search.js", "javascripts/hls.min.js",
+OWN_ASSETS = ("stylesheets/gongyu.css", "javascripts/player.js", "javascripts/search.js", "javascripts/engagement.js", "javascripts/hls.min.js",
               "javascripts/prefs.js", "javascripts/site.js")
 PLACEHOLDER = re.compile(r"@@([A-Z]+)@@")
 DROP = ("assets/javascripts/lunr", "assets/javascripts/workers", "sitemap.xml", "sitemap.xml.gz", "404.html")
