@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "cms.topics",
     "cms.studios",
     "cms.publishing",
+    "cms.dashboard",
+    "cms.accounts",
     "transcoding",
     "curricula",
     "search",
@@ -245,6 +247,28 @@ GONGYU_PUBLISH_RETRY_MAX_SECONDS = float(env("GONGYU_PUBLISH_RETRY_MAX_SECONDS",
 WAGTAIL_SITE_NAME = "共育 · 家长课程超市"
 WAGTAILADMIN_BASE_URL = env("GONGYU_BASE_URL", "http://localhost:8000")
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatar from an outside host (gravatar is unreachable in China): Wagtail draws its own.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# No "What's new in Wagtail" banner (English, links to an outside site).
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+
+# Mail (review notifications, claim changes): an SMTP server when GONGYU_EMAIL_HOST is set;
+# otherwise every message is written as a file under var/mail/ (nothing is sent, nothing fails).
+EMAIL_HOST = env("GONGYU_EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(env("GONGYU_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = env("GONGYU_EMAIL_USER")
+    EMAIL_HOST_PASSWORD = env("GONGYU_EMAIL_PASSWORD")
+    EMAIL_USE_SSL = env_bool("GONGYU_EMAIL_USE_SSL", False)
+    EMAIL_USE_TLS = env_bool("GONGYU_EMAIL_USE_TLS", not EMAIL_USE_SSL)
+    EMAIL_TIMEOUT = int(env("GONGYU_EMAIL_TIMEOUT", "20"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = env("GONGYU_EMAIL_FROM", "共育 <gongyu@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "odt", "txt", "xls", "xlsx", "ppt", "pptx"]
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 

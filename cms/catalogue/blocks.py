@@ -1,11 +1,12 @@
 """StreamField blocks for the five steps of a lesson, one block type per step."""
 
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorList
 from wagtail import blocks
 from wagtail.blocks.stream_block import StreamBlockValidationError
 from wagtail.snippets.blocks import SnippetChooserBlock
 
-from .five_steps import step_problems
+from .five_steps import STEP_NAMES, step_problems
 
 
 class TitledTextBlock(blocks.StructBlock):
@@ -18,7 +19,7 @@ class VideoIntroBlock(blocks.StructBlock):
     text = blocks.TextBlock(label="导入语", required=False)
 
     class Meta:
-        label = "视频导入"
+        label = "第 1 步 视频导入"
         icon = "media"
 
 
@@ -28,7 +29,7 @@ class DiscussionBlock(blocks.StructBlock):
     cases = blocks.ListBlock(TitledTextBlock(), label="案例", min_num=0, default=[])
 
     class Meta:
-        label = "现场研讨"
+        label = "第 2 步 现场研讨"
         icon = "group"
 
 
@@ -37,7 +38,7 @@ class SummaryBlock(blocks.StructBlock):
     points = blocks.ListBlock(blocks.CharBlock(max_length=500), label="要点", min_num=1)
 
     class Meta:
-        label = "问题总结"
+        label = "第 3 步 问题总结"
         icon = "list-ul"
 
 
@@ -46,7 +47,7 @@ class HomeworkBlock(blocks.StructBlock):
     tasks = blocks.ListBlock(TitledTextBlock(), label="家庭作业", min_num=1)
 
     class Meta:
-        label = "作业巩固"
+        label = "第 4 步 作业巩固"
         icon = "tasks"
 
 
@@ -57,7 +58,7 @@ class ExtensionBlock(blocks.StructBlock):
     )
 
     class Meta:
-        label = "微课延伸"
+        label = "第 5 步 微课延伸"
         icon = "link"
 
 
@@ -70,16 +71,36 @@ class FiveStepsBlock(blocks.StreamBlock):
 
     class Meta:
         label = "五步教学法"
+        # The editor gets the five steps already in place (``new_lesson_body``); these limits let
+        # Wagtail's editor offer no sixth block, and the class lets wagtail_hooks' stylesheet hide
+        # the add/move/duplicate/delete controls of the steps themselves.
+        max_num = len(STEP_NAMES)
+        block_counts = {name: {"max_num": 1} for name in STEP_NAMES}
+        form_classname = "gongyu-five-steps"
 
     def clean(self, value):
-        # Checked even for drafts: a lesson of the wrong shape is never saved.
+        # Checked even for drafts: a lesson of the wrong shape is never saved. Our messages,
+        # step 1 to step 5, replace Wagtail's own count messages (they would say the same).
         messages = step_problems(child.block_type for child in value)
         try:
             cleaned = super().clean(value)
         except StreamBlockValidationError as error:
-            error.non_block_errors.extend(ValidationError(m) for m in messages)
+            if messages:
+                error.non_block_errors = ErrorList([ValidationError(m) for m in messages])
             raise
         if messages:
             raise StreamBlockValidationError(non_block_errors=[ValidationError(m) for m in messages])
         return cleaned
 
+
+
+def new_lesson_body():
+    """What a new lesson's 五步教学法 field starts with: the five steps in order, each with one
+    empty question/point/task to fill in."""
+    return [
+        ("video_intro", {"video": None, "text": ""}),
+        ("discussion", {"text": "", "prompts": [""], "cases": []}),
+        ("summary", {"text": "", "points": [""]}),
+        ("homework", {"text": "", "tasks": [{"title": "", "text": ""}]}),
+        ("extension", {"text": "", "micro_lessons": []}),
+    ]

@@ -20,8 +20,10 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from .blocks import FiveStepsBlock
+from .blocks import FiveStepsBlock, new_lesson_body
 from .five_steps import step_problems
+from .panels import CourseLessonsPanel
+from .slugs import PinyinSlugMixin
 
 
 class SupermarketPage(Page):
@@ -48,7 +50,7 @@ class StudioIndexPage(Page):
         verbose_name = "名师工作室列表"
 
 
-class StudioPage(Page):
+class StudioPage(PinyinSlugMixin, Page):
     introduction = models.TextField("工作室简介")
 
     content_panels = Page.content_panels + [
@@ -85,7 +87,7 @@ class StudioMember(Orderable):
         return self.name
 
 
-class ShelvedPage(Page):
+class ShelvedPage(PinyinSlugMixin, Page):
     """A page placed on the supermarket's shelves by stage, theme and problem."""
 
     summary = models.CharField("简介", max_length=500)
@@ -124,7 +126,7 @@ class CoursePage(ShelvedPage):
         FieldPanel("summary"),
         FieldPanel("introduction"),
         FieldPanel("cover_image"),
-    ] + ShelvedPage.shelf_panels
+    ] + ShelvedPage.shelf_panels + [CourseLessonsPanel(heading="本课程的课")]
     search_fields = ShelvedPage.search_fields + [index.SearchField("introduction")]
     parent_page_types = ["catalogue.StudioPage"]
     subpage_types = ["catalogue.LessonPage"]
@@ -136,9 +138,9 @@ class CoursePage(ShelvedPage):
         return LessonPage.objects.child_of(self)
 
 
-class LessonPage(Page):
+class LessonPage(PinyinSlugMixin, Page):
     summary = models.CharField("简介", max_length=500, blank=True)
-    body = StreamField(FiveStepsBlock(), verbose_name="五步教学法")
+    body = StreamField(FiveStepsBlock(), verbose_name="五步教学法", default=new_lesson_body)
 
     content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("body")]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]

@@ -266,10 +266,61 @@ def cmd_missing(args) -> int:
     return 0
 
 
+# Strings Wagtail does translate, but not the way a Chinese user reads them (a stray space, a
+# word order that does not read as Chinese). ``sync`` keeps these in django.po; ours win.
+OVERRIDES = {
+    (None, "%(label)s and Publish"): "%(label)s并发布",
+    (None, "Root"): "全部站点",
+    (None, "Wagtail admin"): "共育管理后台",
+    (None, "Sign in to Wagtail"): "登录共育",
+    (None, "View Wagtail quick actions"): "查看快捷操作",
+}
+
+# The admin's JavaScript strings Wagtail's zh_Hans djangojs catalog lacks (Wagtail's editor UI:
+# the block picker, the sidebar's "new items" badge, autosave). Written to djangojs.po/.mo,
+# which the admin's JavaScript catalog reads through LOCALE_PATHS.
+JS_PO_PATH = PO_PATH.with_name("djangojs.po")
+JS_MO_PATH = JS_PO_PATH.with_suffix(".mo")
+JS_MESSAGES = {
+    "(%(number)s new items in this menu)": "(此菜单中有 %(number)s 个新项目)",
+    "(1 new item in this menu)": "(此菜单中有 1 个新项目)",
+    "(New)": "(新)",
+    ("%(num)s error", "%(num)s errors"): "%(num)s 个错误",
+    ("%(num)s min", "%(num)s mins"): "%(num)s 分钟",
+    ("%(num)s pixel", "%(num)s pixels"): "%(num)s 像素",
+    "%(time_zone_option)s: %(localized_time_zone_label)s": "%(time_zone_option)s:%(localized_time_zone_label)s",
+    "A network error occurred.": "网络出错了。",
+    "A server error occurred.": "服务器出错了。",
+    "Autosave in progress…": "正在自动保存…",
+    "Blocks": "内容块",
+    "Changes have been autosaved.": "修改已自动保存。",
+    "Complex": "复杂",
+    "Error while sending preview data.": "发送预览数据时出错。",
+    "Fair": "一般",
+    "Good": "良好",
+    "Insert a block": "插入内容块",
+    "Split block": "拆分内容块",
+    "Write something or type ‘/’ to insert a block": "输入内容,或输入“/”插入内容块",
+}
+
+
+def write_js_catalog() -> None:
+    catalog = new_catalog()
+    for mid, text in JS_MESSAGES.items():
+        catalog.add(mid, (text,) if isinstance(mid, tuple) else text, auto_comments=["app: wagtail/admin (djangojs)"])
+    write_catalog(catalog, JS_PO_PATH)
+    with open(JS_MO_PATH, "wb") as fh:
+        write_mo(fh, load_po(JS_PO_PATH), use_fuzzy=False)
+    print(f"compiled {len(JS_MESSAGES)} JavaScript messages -> {JS_MO_PATH}")
+
+
 def cmd_sync(args) -> int:
     gaps = compute_gaps()
     old = existing_translations()
     catalog = build_catalog(gaps, old)
+    for (ctx, mid), text in OVERRIDES.items():
+        if catalog.get(mid, context=ctx) is None:
+            catalog.add(mid, text, context=ctx, auto_comments=["override: Wagtail's own translation reads badly"])
     if args.keep_obsolete:
         for (ctx, mid), s in old.items():
             if catalog.get(mid, context=ctx) is None:
@@ -279,11 +330,13 @@ def cmd_sync(args) -> int:
     print(f"wrote {PO_PATH} ({sum(1 for m in catalog if m.id)} entries, "
           f"{new} need translation)")
     compile_catalog()
+    write_js_catalog()
     return 0
 
 
 def cmd_compile(_args) -> int:
     compile_catalog()
+    write_js_catalog()
     return 0
 
 

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -62,6 +63,16 @@ def own_claim(role, claim_id):
     return get_object_or_404(TopicClaim.objects.select_related("topic"), pk=claim_id, school=role.school)
 
 
+def topics_for(school):
+    """Open topics that fit the school's 学段: a topic is for the stages of its problems (a topic
+    with no problem is for every school); a school with no 学段 set sees every open topic."""
+    topics = ResearchTopic.objects.filter(is_open=True)
+    stages = list(school.stages.values_list("pk", flat=True))
+    if stages:
+        topics = topics.filter(Q(problems__stages__in=stages) | Q(problems__isnull=True)).distinct()
+    return topics
+
+
 @require_http_methods(["GET", "POST"])
 def school_topics(request):
     role = school_role(request)
@@ -69,7 +80,7 @@ def school_topics(request):
         return act(request, role)
     claims = TopicClaim.objects.filter(school=role.school).select_related("topic", "report")
     claimed = set(claims.exclude(status=TopicClaim.Status.WITHDRAWN).values_list("topic_id", flat=True))
-    topics = [t for t in ResearchTopic.objects.filter(is_open=True).prefetch_related("claims") if t.pk not in claimed]
+    topics = [t for t in topics_for(role.school).prefetch_related("claims") if t.pk not in claimed]
     rows = [{"claim": c, "next": NEXT_STEP.get(c.status), "next_label": NEXT_STEP[c.status].label if c.status in NEXT_STEP else ""}
             for c in claims]
     return TemplateResponse(request, "studios/school_topics.html", {
@@ -83,6 +94,8 @@ def act(request, role):
     try:
         if action == "claim":
             topic = get_object_or_404(ResearchTopic, pk=request.POST.get("topic"))
+            if topic.is_open and not topics_for(role.school).filter(pk=topic.pk).exists():
+                raise ClaimRefused(f"课题「{topic.title}」不适合本校的学段。")
             claim_topic(role.school, topic)
             messages.success(request, f"已认领课题「{topic.title}」。")
         elif action in ("advance", "withdraw"):

@@ -1,4 +1,6 @@
-from wagtail.admin.ui.tables import BooleanColumn
+from django.utils.functional import cached_property
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.widgets.button import HeaderButton
 from wagtail.coreutils import multigetattr
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
@@ -10,7 +12,7 @@ class ResearchTopicViewSet(SnippetViewSet):
     model = ResearchTopic
     icon = "doc-full"
     menu_label = "课题"
-    list_display = ["code", "title", "max_claims", "places_left", BooleanColumn("is_open", label="开放认领")]
+    list_display = ["code", "title", "max_claims", "places_left", Column("is_open", label="开放认领", accessor=lambda topic: "开放" if topic.is_open else "关闭")]
     list_filter = ["is_open"]
     search_fields = ["code", "title", "description"]
     ordering = ["sort_order", "code"]
@@ -28,6 +30,20 @@ class TopicClaimIndexView(IndexView):
         **IndexView.custom_value_preprocess,
         str: {IndexView.FORMAT_CSV: spreadsheet_safe},
     }
+
+    @cached_property
+    def header_buttons(self):
+        # The export is what editors come here for: two visible buttons above the list, not
+        # entries hidden in the "…" menu.
+        return super().header_buttons + [
+            HeaderButton("导出 Excel", url=self.xlsx_export_url, icon_name="download", attrs={"data-export": "xlsx"}),
+            HeaderButton("导出 CSV", url=self.csv_export_url, icon_name="download", attrs={"data-export": "csv"}),
+        ]
+
+    @cached_property
+    def header_more_buttons(self):
+        shown = {self.xlsx_export_url, self.csv_export_url}
+        return [b for b in super().header_more_buttons if getattr(b, "url", None) not in shown]
 
     def to_row_dict(self, item):
         # A claim without a report exports an empty cell rather than failing on None.title.
