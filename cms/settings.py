@@ -277,6 +277,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 GONGYU_MAX_VIDEO_BYTES = int(env("GONGYU_MAX_VIDEO_BYTES", str(2 * 1024**3)))
 GONGYU_MAX_VIDEO_SECONDS = int(env("GONGYU_MAX_VIDEO_SECONDS", str(2 * 3600)))
+# Picture limits checked at upload (decoding cost grows with them): 4K30 phone video fits, an
+# 8192×8192 or 16000×16000 file is refused before anything decodes it.
+GONGYU_VIDEO_MAX_SIDE = int(env("GONGYU_VIDEO_MAX_SIDE", "4096"))
+GONGYU_VIDEO_MAX_PIXELS_PER_SECOND = int(env("GONGYU_VIDEO_MAX_PIXELS_PER_SECOND", str(3840 * 2160 * 30)))
 GONGYU_MAX_MEDIA_FILE_BYTES = int(env("GONGYU_MAX_MEDIA_FILE_BYTES", str(2 * 1024**3)))
 # Documents (handouts, claim reports) and images uploaded in the admin.
 GONGYU_MAX_DOCUMENT_BYTES = int(env("GONGYU_MAX_DOCUMENT_BYTES", str(50 * 1024**2)))

@@ -1,9 +1,26 @@
 """ffprobe facts about a media file, as a plain dataclass (no Django)."""
 
 import dataclasses
+import json
+import os
+import resource
+import subprocess
 from fractions import Fraction
 
-import ffmpeg
+# A hostile file must not take the machine: ffprobe (and the validation decode) run with an
+# address-space and CPU-time limit and a wall-clock timeout. Environment overrides (bytes/seconds).
+PROBE_MEMORY_BYTES = int(os.environ.get("GONGYU_FFPROBE_MEMORY_BYTES", str(1024**3)))
+PROBE_SECONDS = int(os.environ.get("GONGYU_FFPROBE_SECONDS", "30"))
+
+
+def limited(memory_bytes=PROBE_MEMORY_BYTES, cpu_seconds=PROBE_SECONDS):
+    """A ``preexec_fn`` that caps the child's memory and CPU time."""
+
+    def apply():
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+
+    return apply
 
 
 class ProbeFailed(Exception):
@@ -74,11 +91,18 @@ def _bit_depth(stream):
     return 8
 
 
-def probe(path):
+def probe(path, *, timeout=PROBE_SECONDS):
+    command = ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)]
     try:
-        info = ffmpeg.probe(str(path))
-    except ffmpeg.Error as error:
-        raise ProbeFailed((error.stderr or b"").decode("utf-8", "replace").strip()) from error
+        result = subprocess.run(command, capture_output=True, timeout=timeout, preexec_fn=limited())
+    except subprocess.TimeoutExpired as error:
+        raise ProbeFailed(f"ffprobe timed out after {timeout} s") from error
+    if result.returncode != 0:
+        raise ProbeFailed(result.stderr.decode("utf-8", "replace").strip() or f"ffprobe exit {result.returncode}")
+    try:
+        info = json.loads(result.stdout.decode("utf-8", "replace"))
+    except ValueError as error:
+        raise ProbeFailed("ffprobe printed no JSON") from error
     fmt = info.get("format", {})
     streams = info.get("streams", [])
     video = next((s for s in streams if s.get("codec_type") == "video"

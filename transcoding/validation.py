@@ -7,7 +7,7 @@ import filetype
 
 from django.conf import settings
 
-from .probe import ProbeFailed, probe
+from .probe import ProbeFailed, limited, probe
 
 # ffprobe format names (a file may report several, comma-separated) that phones, cameras and
 # screen recorders produce.
@@ -18,8 +18,20 @@ class VideoRejected(Exception):
     """The upload cannot be used; ``str()`` is the message for the teacher."""
 
 
-def _megabytes(n):
-    return f"{n / 1024**2:.0f} MB" if n < 1024**3 else f"{n / 1024**3:.1f} GB"
+def _megabytes(n, digits=None):
+    if n < 1024**3:
+        return f"{n / 1024**2:.{0 if digits is None else digits}f} MB"
+    return f"{n / 1024**3:.{1 if digits is None else digits}f} GB"
+
+
+def sizes(size, limit):
+    """``size`` and ``limit`` as people read them, with enough digits that they differ
+    (2.1 GB over 2.0 GB; 2.001 GB over 2.000 GB; the exact bytes when even that rounds alike)."""
+    for digits in (None, 1, 2, 3):
+        shown = _megabytes(size, digits), _megabytes(limit, digits)
+        if shown[0] != shown[1]:
+            return shown
+    return f"{size:,} 字节", f"{limit:,} 字节"
 
 
 def _minutes(seconds):
@@ -29,12 +41,30 @@ def _minutes(seconds):
 def _tail_decodes(path, duration):
     """Decode the last seconds: a file cut off mid-upload fails here even when its header is fine."""
     start = max(duration - 3, 0)
-    result = subprocess.run(
-        ["ffmpeg", "-v", "error", "-xerror", "-ss", f"{start:.3f}", "-i", str(path), "-map", "0:v:0",
-         "-map", "0:a:0?", "-f", "null", "-"],
-        capture_output=True, text=True, timeout=120,
-    )
+    try:
+        result = subprocess.run(
+            ["ffmpeg", "-v", "error", "-xerror", "-ss", f"{start:.3f}", "-i", str(path), "-map", "0:v:0",
+             "-map", "0:a:0?", "-f", "null", "-"],
+            capture_output=True, text=True, timeout=120, preexec_fn=limited(cpu_seconds=120),
+        )
+    except subprocess.TimeoutExpired:
+        return False
     return result.returncode == 0
+
+
+def check_picture(facts):
+    """Width, height and pixels per second within the limits (decoding cost grows with them)."""
+    side = settings.GONGYU_VIDEO_MAX_SIDE
+    if facts.width > side or facts.height > side:
+        raise VideoRejected(f"视频画面 {facts.width}×{facts.height} 太大,宽和高都不能超过 {side}。"
+                            "请导出为 1080p(1920×1080)后再上传。")
+    rate = facts.frame_rate or 30
+    per_second = facts.width * facts.height * rate
+    limit = settings.GONGYU_VIDEO_MAX_PIXELS_PER_SECOND
+    if per_second > limit:
+        raise VideoRejected(f"视频画面太大、帧率太高({facts.width}×{facts.height},每秒 {rate:.0f} 帧),"
+                            f"每秒要处理 {per_second / 1e6:.0f} 百万像素,上限是 {limit / 1e6:.0f} 百万像素。"
+                            "请导出为 1080p、30 帧后再上传。")
 
 
 def validate_video(path):
@@ -43,8 +73,8 @@ def validate_video(path):
     if size == 0:
         raise VideoRejected("文件是空的(0 字节),请重新选择视频文件。")
     if size > settings.GONGYU_MAX_VIDEO_BYTES:
-        raise VideoRejected(f"文件太大({_megabytes(size)}),上限是 {_megabytes(settings.GONGYU_MAX_VIDEO_BYTES)}。"
-                            "请压缩或剪短后再上传。")
+        shown, limit = sizes(size, settings.GONGYU_MAX_VIDEO_BYTES)
+        raise VideoRejected(f"文件太大({shown}),上限是 {limit}。请压缩或剪短后再上传。")
     try:
         facts = probe(path)
     except ProbeFailed as failure:
@@ -68,6 +98,7 @@ def validate_video(path):
                             "请剪短或分成几段上传。")
     if not facts.width or not facts.height:
         raise VideoRejected("无法读取视频的画面尺寸,文件可能已损坏。")
+    check_picture(facts)
     if not _tail_decodes(path, facts.duration):
         raise VideoRejected("视频文件不完整或已损坏(结尾无法解码,可能上传中断),请重新导出后上传。")
     return facts

@@ -111,3 +111,30 @@ def test_ten_bit_source(tmp_path):
 def test_hevc_source(tmp_path):
     facts = validate_video(video(tmp_path / "hevc.mp4", codec="libx265", extra=["-tag:v", "hvc1", "-x265-params", "log-level=none"]))
     assert facts.video_codec == "hevc"
+
+
+def test_a_picture_wider_than_the_limit_is_refused_before_decoding(tmp_path):
+    path = video(tmp_path / "wide.mp4", seconds=1, size="4112x64", rate=5, audio=False)
+    assert rejected(path) == ("视频画面 4112×64 太大,宽和高都不能超过 4096。"
+                              "请导出为 1080p(1920×1080)后再上传。")
+
+
+@override_settings(GONGYU_VIDEO_MAX_PIXELS_PER_SECOND=1_000_000)
+def test_too_many_pixels_per_second(tmp_path):
+    path = video(tmp_path / "busy.mp4", seconds=1, size="320x240", rate=25, audio=False)
+    assert rejected(path) == ("视频画面太大、帧率太高(320×240,每秒 25 帧),每秒要处理 2 百万像素,"
+                              "上限是 1 百万像素。请导出为 1080p、30 帧后再上传。")
+
+
+def test_a_1080p_phone_video_fits_the_default_limits(tmp_path):
+    facts = validate_video(video(tmp_path / "phone.mp4", seconds=1, size="1920x1080", rate=30, audio=False))
+    assert (facts.width, facts.height) == (1920, 1080)
+
+
+def test_sizes_just_over_the_limit_show_different_numbers():
+    from transcoding.validation import sizes
+
+    limit = 2 * 1024**3
+    assert sizes(int(2.1 * 1024**3), limit) == ("2.1 GB", "2.0 GB")
+    assert sizes(limit + 5 * 1024**2, limit) == ("2.005 GB", "2.000 GB")
+    assert sizes(limit + 1, limit) == ("2,147,483,649 字节", "2,147,483,648 字节")
