@@ -18,6 +18,60 @@ FORMAT = "gongyu-curriculum/1"
 SINGLE_FILES = {"package.yaml": "package", "taxonomy.yaml": "taxonomy", "schools.yaml": "schools", "topics.yaml": "topics"}
 STUDIO_GLOB = "studios/*.yaml"
 
+# Bounds checked while the YAML is read, before any object is built from it (a 50 MB file or an
+# alias bomb is refused in a moment, with a few MB of memory). Settings of the same name override.
+MAX_YAML_FILE_BYTES = 20 * 1024**2
+MAX_YAML_TOTAL_BYTES = 200 * 1024**2
+MAX_YAML_ALIASES = 100  # the format never needs them; exports write none
+MAX_YAML_DEPTH = 40
+MAX_YAML_NODES = 2_000_000  # per file, aliases counted as often as they are used
+
+
+def limit(name):
+    return getattr(settings, f"GONGYU_{name}", globals()[name])
+
+
+class YamlTooBig(yaml.YAMLError):
+    """``str()`` is the message for the user."""
+
+
+class BoundedLoader(yamlio._Loader):
+    """The package loader, refusing too many aliases, too deep nesting, or too many nodes
+    (counting what each alias would expand to) while the document is composed."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        self._sizes = {}
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > limit("MAX_YAML_ALIASES"):
+                raise YamlTooBig(f"别名(*)太多,超过 {limit('MAX_YAML_ALIASES')} 个。课程包不需要锚点和别名,请写出完整内容。")
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > limit("MAX_YAML_DEPTH"):
+            raise YamlTooBig(f"嵌套太深,超过 {limit('MAX_YAML_DEPTH')} 层。")
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        size = 1
+        if isinstance(node.value, list):
+            for item in node.value:
+                for child in item if isinstance(item, tuple) else (item,):
+                    size += self._sizes.get(id(child), 1)
+        self._sizes[id(node)] = size
+        if size > limit("MAX_YAML_NODES"):
+            raise YamlTooBig(f"内容太多:展开后超过 {limit('MAX_YAML_NODES'):,} 个节点(可能是别名反复展开)。")
+        return node
+
+
+def _size_text(n):
+    return f"{n / 1024**2:.1f} MB"
+
 
 @dataclasses.dataclass(frozen=True)
 class Problem:
@@ -64,6 +118,14 @@ class Package:
         if path.is_symlink() or not path.is_file():
             self.problems.append(Problem(name, "", "不是普通文件(不接受符号链接)。"))
             return None
+        size = path.stat().st_size
+        if size > limit("MAX_YAML_FILE_BYTES"):
+            self.problems.append(Problem(name, "", f"文件太大({_size_text(size)}),上限是 {_size_text(limit('MAX_YAML_FILE_BYTES'))}。"))
+            return None
+        self._total = getattr(self, "_total", 0) + size
+        if self._total > limit("MAX_YAML_TOTAL_BYTES"):
+            self.problems.append(Problem(name, "", f"课程包的 YAML 文件合计太大(已超过 {_size_text(limit('MAX_YAML_TOTAL_BYTES'))})。"))
+            return None
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as error:
@@ -73,7 +135,13 @@ class Package:
             self.problems.append(Problem(name, "", "文件中含有空字符(NUL),无法读取。"))
             return None
         try:
-            data = yamlio.loads(text)
+            data = yaml.load(text, Loader=BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+        except YamlTooBig as error:
+            self.problems.append(Problem(name, "", str(error)))
+            return None
+        except RecursionError:
+            self.problems.append(Problem(name, "", f"嵌套太深,超过 {limit('MAX_YAML_DEPTH')} 层。"))
+            return None
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark
             where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "某处"
