@@ -27,10 +27,11 @@ __all__ = [
 
 
 def record_index_success():
-    """Search: an index update went through (clears a recorded failure)."""
+    """Search: an index update went through (a recorded failure stays until the worker's full
+    re-sync succeeds)."""
     from . import status
 
-    status.succeeded(status.SEARCH)
+    status.touched(status.SEARCH)
 
 
 def record_index_failure(error):

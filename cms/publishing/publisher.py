@@ -21,6 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page
 
+from cms.core.vocabulary import SEARCHABLE, browser_data
+
 from . import release as releases
 from .models import PublishedFile, SiteTarget
 from .pages import Renderer, fingerprint, plan, shard_of
@@ -31,7 +33,6 @@ from .videos import prune_videos, site_video, video_states
 from .vocabulary import Vocabulary
 
 log = logging.getLogger("gongyu.publishing")
-SEARCHABLE = ("course", "lesson", "micro", "studio")
 HOT_LIMIT = 600  # pages in the hot search shard before everything is re-spread over the cold shards
 
 
@@ -188,7 +189,10 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
             index_shards(root, shard_files)
             texts = [n.title for n in model.nodes.values() if n.kind in SEARCHABLE]
             texts += [p.title for p in model.problems.values()]
-            write_site_json(root, live_shards, vocabulary.browser_vocabulary(texts), sorted(set(gone)))
+            # The kinds' Chinese labels travel as generated data (site.json → vocabulary.kinds), so
+            # the site's JavaScript holds no copy of them.
+            words = dict(vocabulary.browser_vocabulary(texts), kinds=browser_data()["labels"])
+            write_site_json(root, live_shards, words, sorted(set(gone)))
             result.shards_indexed = sorted(changed_shards)
 
         if full or compact:

@@ -11,25 +11,11 @@ import dataclasses
 from collections import defaultdict
 from functools import cached_property
 
-from django.db.models import Q
-from django.utils import timezone
 from wagtail.models import Page
 
-from cms.catalogue.models import (
-    CoursePage, LessonPage, MicroLessonPage, StudioIndexPage, StudioPage, SupermarketPage,
-)
+from cms.catalogue.models import CoursePage, LessonPage, MicroLessonPage, StudioPage, SupermarketPage
+from cms.core import vocabulary
 from cms.taxonomy.models import Problem, Stage, Theme
-from cms.topics.models import TopicBankPage
-
-KINDS = {
-    SupermarketPage: "home",
-    StudioIndexPage: "studios",
-    StudioPage: "studio",
-    CoursePage: "course",
-    LessonPage: "lesson",
-    MicroLessonPage: "micro",
-    TopicBankPage: "topics",
-}
 
 
 @dataclasses.dataclass
@@ -62,13 +48,11 @@ class SiteModel:
             self._load()
 
     def _load(self):
-        now = timezone.now()
-        from django.contrib.contenttypes.models import ContentType
-
-        kind_by_ct = {ContentType.objects.get_for_model(m).id: k for m, k in KINDS.items()}
+        kind_by_ct = {ct: kind.name for ct, kind in vocabulary.kind_by_content_type().items()}
+        # "Public" as cms.core.vocabulary defines it: live, unrestricted (Wagtail's public() looks
+        # at ancestors too), unexpired; a page whose parent is not public is dropped below.
         rows = (
-            Page.objects.live().public().filter(path__startswith=self.home.path)
-            .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
+            vocabulary.visible_to_public(Page.objects.filter(path__startswith=self.home.path))
             .order_by("path")
             .values("id", "path", "depth", "url_path", "title", "seo_title", "search_description",
                     "content_type_id", "live_revision_id", "last_published_at")
@@ -137,7 +121,7 @@ class SiteModel:
 
     @cached_property
     def shelved(self):
-        return [n for n in self.nodes.values() if n.kind in ("course", "micro")]
+        return [n for n in self.nodes.values() if n.kind in vocabulary.SHELVED]
 
     @cached_property
     def by_taxon(self):

@@ -58,6 +58,14 @@ def succeeded(channel=SITE):
         finished_at=now, last_success_at=now, last_error="", failing_since=None, failures=0, next_retry_at=None)
 
 
+def touched(channel=SEARCH):
+    """One piece of work went through (an index update): the time is kept, but a recorded failure
+    stays until a full retry succeeds (what failed earlier may still be missing)."""
+    row(channel)
+    now = timezone.now()
+    PublishQueue.objects.filter(channel=channel).update(finished_at=now, last_success_at=now)
+
+
 def failed(channel, error):
     """Record a failure; the periodic job retries once ``next_retry_at`` has passed."""
     now = timezone.now()

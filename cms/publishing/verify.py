@@ -4,7 +4,7 @@ search index, repair any drift, and report what was found and fixed.
 
 Drift on the site: a public page without its file, a page file for a page that is no longer
 public, a page whose file does not show its current title. Drift in search: an entry missing or
-one that should not be there (entry ids compared with ``search.documents.all_entries``).
+one that should not be there (page entry ids compared with the public searchable pages).
 """
 
 from __future__ import annotations
@@ -53,6 +53,12 @@ class Drift:
         return out
 
 
+def _shows_title(text, title):
+    from markupsafe import escape
+
+    return any(form in text for form in (str(escape(title)), html.escape(title, quote=False), html.escape(title)))
+
+
 def site_drift(out=None) -> Drift:
     from .pages import page_file
     from .sitemodel import SiteModel
@@ -66,7 +72,7 @@ def site_drift(out=None) -> Drift:
         file = live / path if live else None
         if file is None or not file.exists():
             drift.site_missing.append(node.url)
-        elif html.escape(node.title, quote=False) not in file.read_text(encoding="utf-8", errors="replace"):
+        elif not _shows_title(file.read_text(encoding="utf-8", errors="replace"), node.title):
             drift.site_stale.append(node.url)
     recorded = PublishedFile.objects.filter(target=str(out), page_id__isnull=False).values_list("path", flat=True)
     for path in sorted(set(recorded)):
@@ -75,12 +81,27 @@ def site_drift(out=None) -> Drift:
     return drift
 
 
-def search_drift(drift: Drift) -> Drift:
-    from search.backends import get_backend
-    from search.documents import all_entries
+def _page_entry_ids(backend):
+    """Ids of the page entries in the index (those under the site root's tree path)."""
+    from cms.core.vocabulary import site_root
 
-    expected = {entry.meta.id for entry in all_entries()}
-    actual = set(get_backend().ids_under(""))
+    root = site_root()
+    return set(backend.ids_under(root.path)) if root else set()
+
+
+def _expected_page_entries():
+    from search.documents import entry_for_page, public_pages
+
+    return [entry_for_page(page) for page in public_pages()]
+
+
+def search_drift(drift: Drift) -> Drift:
+    """Page entries: each public searchable page has one, nothing else has one. (Problem and
+    topic entries are keyed by code and rewritten whenever those change.)"""
+    from search.backends import get_backend
+
+    expected = {entry.meta.id for entry in _expected_page_entries()}
+    actual = _page_entry_ids(get_backend())
     drift.search_missing = sorted(expected - actual)
     drift.search_extra = sorted(actual - expected)
     return drift
@@ -88,12 +109,11 @@ def search_drift(drift: Drift) -> Drift:
 
 def repair_search(drift: Drift):
     from search.backends import get_backend
-    from search.documents import all_entries
 
     backend = get_backend()
     missing = set(drift.search_missing)
     if missing:
-        backend.upsert([e for e in all_entries() if e.meta.id in missing])
+        backend.upsert([e for e in _expected_page_entries() if e.meta.id in missing])
     if drift.search_extra:
         backend.delete(set(drift.search_extra))
 
@@ -138,7 +158,7 @@ def resync_search():
     backend = get_backend()
     entries = list(all_entries())
     backend.upsert(entries)
-    extra = set(backend.ids_under("")) - {e.meta.id for e in entries}
+    extra = _page_entry_ids(backend) - {e.meta.id for e in entries}
     if extra:
         backend.delete(extra)
     return len(entries)
