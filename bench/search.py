@@ -8,7 +8,8 @@ Maven Central, see search/esnode.py):
   each generated lesson is about one demo lesson's topic (mostly its sentences), so word
   frequencies look like a real catalogue's rather than every word being in every lesson;
 - query latency p50/p95 of GET /api/search/ (gunicorn, ``--workers`` sync workers) at 1 and 16
-  concurrent clients, over parent queries from tests/search/judged.yaml, plus the engine's own
+  concurrent clients, over parent queries from tests/search/judged.yaml and the parents' judged
+  set (tests/search/parents/queries.yaml), plus the engine's own
   ``took_ms``; and, as a baseline measured in the same run, the same server answering a request
   that does no search (``/api/search/suggest/?q=``), with the ratio.
 
@@ -182,12 +183,13 @@ def main():
         setup_django(var_dir)
         from search.backends import get_backend
         from search.esnode import Node
-        from search.relevance import load_judged
+        from search.relevance import load_judged, parents_queries
 
         print(f"Generating {args.lessons} Chinese lessons (~1,400 characters each)…", flush=True)
         entries = list(generate(args.lessons))
         _, judged = load_judged()
-        queries = [q["q"] for q in judged]
+        # The demo judged queries and the parents' set (questions, colloquial words, typos).
+        queries = [q["q"] for q in judged] + [q["q"] for q in parents_queries()]
         paths = [f"/api/search/?{urllib.parse.urlencode({'q': q})}" for q in queries]
         paths += [f"/api/search/?{urllib.parse.urlencode({'q': q, 'stage': 'junior'})}" for q in queries[:10]]
         baseline_paths = ["/api/search/suggest/?q="]

@@ -37,6 +37,7 @@ class Vocabulary:
         """Words the browser's longest-match segmenter knows: the user dictionary, the synonyms,
         and the most frequent words of the site's titles and problems (capped)."""
         counts = Counter()
+        texts = list(texts)
         for text in texts:
             counts.update(t for t in segment_for_index(text) if len(t) > 1)
         words = set(self.userwords) | {w for w, _ in counts.most_common(MAX_WORDS)}
@@ -45,6 +46,7 @@ class Vocabulary:
             "stopwords": self.stop,
             "synonyms": [list(g) for g in self.groups],
             "shelves": shelf_entries(),
+            "size": len(texts),  # about how many pages are searchable: scales a word's rarity
         }
 
 

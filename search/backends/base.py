@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from ..documents import FACETS, KINDS, TEXT_FIELDS
@@ -15,9 +16,10 @@ CANDIDATES = 300  # best entries per query group that are ranked (bounds time at
 GRAM_WEIGHT = 0.3   # the bigram recall floor, below any word of the query
 COVERAGE_BASE = 0.2  # an entry matching none of the query's words still ranks (bigrams only)
 COVERAGE_POWER = 2.0
+SIZE_TTL = 30.0  # seconds a backend object keeps the index size
 
 
-def rank(concepts, scores, grams):
+def rank(concepts, scores, grams, size=None):
     """Rank entries by how much of the query they match, weighted by rarity and field.
 
     ``scores``: per concept {entry_id: BM25 with field weights} — the engine's BM25 already
@@ -29,8 +31,13 @@ def rank(concepts, scores, grams):
     result), and entries containing more of the query rank above the rest.
     Returns ([(entry_id, score)] best first, whether some entry contains every required concept).
     """
-    total_weight = sum(c.weight for c in concepts) or 1.0
     required = [i for i, c in enumerate(concepts) if not c.optional]
+    if size:
+        # Coordination weighted by rarity: a concept few entries contain counts more.
+        weights = [c.weight * math.log(1 + size / (1 + len(scores[i]))) for i, c in enumerate(concepts)]
+    else:
+        weights = [c.weight for c in concepts]
+    total_weight = sum(weights) or 1.0
     ids = set(grams)
     for group in scores:
         ids.update(group)
@@ -50,7 +57,7 @@ def rank(concepts, scores, grams):
         ids = set(grams)
     for entry_id in ids:
         words = sum(c.weight * scores[i].get(entry_id, 0.0) for i, c in enumerate(concepts))
-        covered = sum(c.weight for i, c in enumerate(concepts) if entry_id in scores[i])
+        covered = sum(weights[i] for i in range(len(concepts)) if entry_id in scores[i])
         coverage = covered / total_weight
         score = (words + GRAM_WEIGHT * grams.get(entry_id, 0.0)) * (COVERAGE_BASE + coverage) ** COVERAGE_POWER
         if required and all(entry_id in scores[i] for i in required):
@@ -142,7 +149,7 @@ class SearchBackend:
                 need = -(-len(terms.grams) // 2)
                 counts = self._gram_counts(request, terms.grams, set(grams))
                 grams = {i: s for i, s in grams.items() if counts.get(i, 0) >= need}
-            ranked, complete = rank(concepts, scores, grams)
+            ranked, complete = rank(concepts, scores, grams, self.size())
             fallback = bool(ranked) and not complete
             hits, facets = self._page(request, ranked)
             total = len(ranked)
@@ -159,6 +166,15 @@ class SearchBackend:
         if fallback:
             result["label"] = CLOSEST
         return result
+
+    def size(self):
+        """How many entries the index holds (cached a few seconds: it only scales rarity)."""
+        now = time.monotonic()
+        cached = getattr(self, "_size", None)
+        if cached is None or now - cached[0] > SIZE_TTL:
+            cached = (now, max(1, self.count()))
+            self._size = cached
+        return cached[1]
 
     def concept_tokens(self, concept):
         """The tokens of one query concept for this engine (the word, its synonym keys, …)."""

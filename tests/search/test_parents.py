@@ -17,6 +17,7 @@ from search.relevance import evaluate_parents, parents_entries, parents_queries
 FLOOR = {
     "embedded": {"ndcg@5": 0.0, "recall@10": 0.0, "no_result_share": 1.0},
     "elasticsearch": {"ndcg@5": 0.0, "recall@10": 0.0, "no_result_share": 1.0},
+    "site": {"ndcg@5": 0.0, "recall@10": 0.0, "no_result_share": 1.0},
 }
 
 
@@ -67,6 +68,31 @@ def test_elasticsearch_on_parents_set(es_node, db):
     finally:
         backend.client.indices.delete(index=f"{backend.alias}-*", ignore_unavailable=True)
     floor = FLOOR["elasticsearch"]
+    assert figures["ndcg@5"] >= floor["ndcg@5"]
+    assert figures["recall@10"] >= floor["recall@10"]
+    assert figures["no_result_share"] <= floor["no_result_share"]
+    assert figures["off_topic_with_results"] == 0
+
+
+@pytest.mark.slow
+def test_parent_site_on_parents_set(db, tmp_path):
+    """The parents' items as a small site: the real page search markup, the real Pagefind shard
+    builder and site.json vocabulary, the real search.js, in chromium."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.site.conftest import serve
+    from tests.site.search_eval import CHROMIUM_ARGS, build_parents_site, evaluate_parents_site
+
+    root = build_parents_site(tmp_path / "site")
+    with serve(root) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            results = evaluate_parents_site(browser.new_page(), url)
+        finally:
+            browser.close()
+    print("site", json.dumps({h: f for h, (f, _) in results.items()}, ensure_ascii=False))
+    figures = results["heldout"][0]
+    floor = FLOOR["site"]
     assert figures["ndcg@5"] >= floor["ndcg@5"]
     assert figures["recall@10"] >= floor["recall@10"]
     assert figures["no_result_share"] <= floor["no_result_share"]

@@ -47,7 +47,7 @@
           stop.forEach(function (w) { dict.add(w); });
           dict.forEach(function (w) { if (w.length > maxLen) maxLen = w.length; });
           return { pagefind: pagefind, dict: dict, stop: stop, syn: syn, maxLen: Math.min(maxLen, 8),
-                   gone: new Set(site.gone || []), shelves: vocab.shelves || [] };
+                   gone: new Set(site.gone || []), shelves: vocab.shelves || [], size: vocab.size || 1000 };
         });
       });
     });
@@ -151,6 +151,8 @@
      so each candidate is checked: a concept counts only if one of its words is really in the page.
      A word in the title or the page's problems counts more (titles and problems rank first). */
   function rank(ctx, concepts) {
+    /* Coordination weighted by rarity, as on the server: a word few pages contain counts more. */
+    concepts.forEach(function (c) { c.weight = c.weight * Math.log(1 + ctx.size / (1 + c.hits.size)); });
     var pages = new Map();
     concepts.forEach(function (c) {
       c.hits.forEach(function (hit, id) {
