@@ -298,7 +298,7 @@ def test_offline_visited_pages_search_and_a_downloaded_lesson_work(phone, site_u
     page.goto(site_url + "/downloads/", wait_until="networkidle")
     assert page.locator("#gy-downloads li a").count() == 1
     page.locator("#gy-downloads button").click()
-    assert page.locator("#gy-downloads .gy-empty").is_visible()
+    page.wait_for_selector("#gy-downloads .gy-empty", timeout=10_000)
     assert page.evaluate("caches.open('gongyu-downloads').then(c => c.keys()).then(k => k.length)") == 0
 
 
