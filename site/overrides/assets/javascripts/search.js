@@ -132,9 +132,10 @@
       if (hits.size >= SYNONYMS_BELOW) return null;
       return searchWords(ctx, words.slice(1), filters, 0.7, hits);
     }).then(function () {
-      if (hits.size >= SYNONYMS_BELOW || term.w.length < 2 || /^[\x00-\x7f]+$/.test(term.w)) return concept;
+      if ((term.known && hits.size >= SYNONYMS_BELOW) || term.w.length < 2 || /^[\x00-\x7f]+$/.test(term.w)) return concept;
       var pieces = term.w.length > 2 ? subWords(ctx, term.w) : [];
-      if (!pieces.length && hits.size) return concept;
+      /* Pagefind "finds" an unknown word through its single characters: those hits prove nothing. */
+      if (!pieces.length && hits.size && term.known) return concept;
       if (!pieces.length) { pieces = bigramsOf(term.w); concept.grams = true; }
       concept.words = concept.words.concat(pieces);
       concept.pieces = pieces;
@@ -173,9 +174,10 @@
         var title = normalise((d.meta && d.meta.title) || "");
         var problems = normalise((d.meta && d.meta.problems) || "");
         var text = normalise(d.content || "");
-        var covered = 0, anchored = false, all = true, boost = 0;
+        var covered = 0, anchored = false, partial = false, all = true, boost = 0;
         concepts.forEach(function (c) {
-          var found = c.hits.has(p.result.id) && c.words.filter(function (w) { return text.indexOf(w) >= 0 || title.indexOf(w) >= 0; });
+          /* The page's own text decides (Pagefind may have cut it into other words than ours). */
+          var found = c.words.filter(function (w) { return text.indexOf(w) >= 0 || title.indexOf(w) >= 0; });
           /* Bigrams alone count only when the page holds at least half of them (多动证 -> 多动). */
           if (found && c.grams && found.filter(function (w) { return c.pieces.indexOf(w) >= 0; }).length * 2 < c.pieces.length
               && !found.some(function (w) { return c.pieces.indexOf(w) < 0; })) found = [];
@@ -183,13 +185,14 @@
           var whole = found.some(function (w) { return !c.pieces || c.pieces.indexOf(w) < 0; });
           covered += whole ? c.weight : c.weight * 0.5;
           if (!c.optional && whole) anchored = true;
+          if (!c.optional && !whole) partial = true;
           if (!whole && !c.optional) all = false;
           var own = c.words[0];  /* the parent's own word weighs more than a synonym */
           if (title.indexOf(own) >= 0) boost += 2;
           else if (found.some(function (w) { return title.indexOf(w) >= 0; })) boost += 1;
           else if (found.some(function (w) { return problems.indexOf(w) >= 0; })) boost += 0.5;
         });
-        if (!covered) return;
+        if (!anchored && !partial) return;  /* only an optional single character (做): noise */
         var coverage = covered / total;
         kept.push({ data: d, anchored: anchored, all: all,
                     score: p.score * (1 + boost) * Math.pow(0.2 + coverage, 2) });
