@@ -44,3 +44,57 @@ def choosable_pages(user, pages=None):
 def may_choose(user, page_ids):
     ids = {int(i) for i in page_ids if str(i).isdigit()}
     return choosable_pages(user, Page.objects.filter(pk__in=ids)).count() == len(ids)
+
+
+# --- Every admin object, not only pages -------------------------------------------------------
+#
+# Who may see an object's title anywhere in the admin (listings, choosers, bulk-action pages,
+# flash messages): pages as above (own subtree or public as they stand); videos, images and
+# documents in a collection the user has any permission on; other models (snippets, users,
+# groups, sites, workflows) only if the user has a permission on the model itself.
+
+MEDIA_ACTIONS = ["add", "change", "delete", "choose"]
+MODEL_ACTIONS = ["add", "change", "delete", "view"]
+
+
+def _policy(model):
+    from wagtail.permissions import policy_registry
+
+    try:
+        return policy_registry.get_by_type(model)
+    except (KeyError, LookupError):
+        return None
+
+
+def visible(user, model, queryset=None):
+    """``queryset`` (default: every ``model``) limited to what ``user`` may see in the admin."""
+    queryset = model._default_manager.all() if queryset is None else queryset
+    if user.is_superuser:
+        return queryset
+    if issubclass(model, Page):
+        return choosable_pages(user, queryset)
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    from wagtail.permission_policies.collections import CollectionPermissionLookupMixin
+
+    policy = _policy(model)
+    if isinstance(policy, CollectionPermissionLookupMixin):
+        return queryset.filter(pk__in=policy.instances_user_has_any_permission_for(user, MEDIA_ACTIONS).values("pk"))
+    codenames = [f"{model._meta.app_label}.{action}_{model._meta.model_name}" for action in MODEL_ACTIONS]
+    if any(user.has_perm(codename) for codename in codenames):
+        return queryset
+    return queryset.none()
+
+
+def clean_ids(ids):
+    return {int(i) for i in ids if str(i).isdigit() and len(str(i)) < 19}
+
+
+def may_see(user, model, ids):
+    """True when every existing object of ``model`` with one of ``ids`` is visible to ``user``
+    (ids of objects that do not exist are left to the view, which answers 404)."""
+    ids = clean_ids(ids)
+    if not ids:
+        return True
+    existing = model._default_manager.filter(pk__in=ids)
+    return visible(user, model, existing).count() == existing.count()

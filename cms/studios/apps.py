@@ -5,3 +5,9 @@ class StudiosConfig(AppConfig):
     name = "cms.studios"
     label = "studios"
     verbose_name = "名师工作室与权限"
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the secret key check
+        from .references import install
+
+        install()
