@@ -103,6 +103,20 @@ def schedule_next(delay=None, force=False):
     return True
 
 
+def prune_finished_tasks():
+    """Finished task rows (a tick every 15 s adds up) older than a day; failed ones after a week."""
+    import io
+
+    from django.core.management import call_command
+
+    if "django_tasks_db" in settings.TASKS.get("default", {}).get("BACKEND", ""):
+        call_command("prune_db_task_results", "--min-age-days", "1", "--failed-min-age-days", "7",
+                     stdout=io.StringIO())
+
+
+every(3600, "prune_finished_tasks", prune_finished_tasks)
+
+
 def on_worker_start():
     """The worker starts: make sure a tick is waiting for it (one may have been lost with a
     killed worker, or this is the first start)."""
