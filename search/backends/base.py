@@ -141,8 +141,14 @@ class SearchBackend:
         else:
             concepts = terms.concepts
             groups = tuple(self.concept_tokens(c) for c in concepts)
-            scores, grams = self._candidates(request, groups, terms.grams)
             required = [i for i, c in enumerate(concepts) if not c.optional]
+            scores, _ = self._candidates(request, groups, ())
+            grams = {}
+            single = len(concepts) == 1 and len(concepts[0].word) == 1
+            if terms.grams and (single or not any(scores[i] for i in required)):
+                # The character floor is read only when it can matter: no entry has a word of the
+                # query (a typo, an unknown compound), or the query is one character.
+                _, grams = self._candidates(request, (), terms.grams)
             if grams and len(terms.grams) > 1 and not any(scores[i] for i in required):
                 # Only the bigram floor answers: keep entries holding at least half of the query's
                 # bigrams (多动证 -> 多动 of 多动障碍), not one stray pair (机密标记 -> 标记).
