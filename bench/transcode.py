@@ -154,6 +154,43 @@ def bench_one(source, seconds, baselines, work, ssim_seconds):
     return row
 
 
+def bench_concurrency(tmp, seconds, levels):
+    """Two uploads at once on this machine, for each GONGYU_TRANSCODE_CONCURRENCY in ``levels``:
+    when each became playable and done (from the moment both were handed in), total CPU."""
+    import threading
+
+    from django.conf import settings
+
+    work = Path(tmp) / "concurrency"
+    work.mkdir()
+    sources = [make_source(work / f"upload-{n}.mp4", "720p", False, seconds) for n in (1, 2)]
+    facts = [validate_video(source) for source in sources]
+    print(f"\ntwo 720p {seconds}s uploads handed in at once (GONGYU_TRANSCODE_CONCURRENCY = ladders at once):")
+    for level in levels:
+        settings.GONGYU_TRANSCODE_CONCURRENCY = level
+        marks, threads = {}, []
+        load_before, cpu, started = os.getloadavg()[0], children_cpu(), time.monotonic()
+
+        def job(n):
+            def on_progress(progress):
+                if progress.playable and (n, "playable") not in marks:
+                    marks[n, "playable"] = time.monotonic() - started
+            transcode(sources[n], work / f"c{level}-{n}", facts[n], FolderSink(work / f"c{level}-{n}-out"),
+                      on_progress=on_progress)
+            marks[n, "done"] = time.monotonic() - started
+
+        for n in (0, 1):
+            threads.append(threading.Thread(target=job, args=(n,)))
+            threads[-1].start()
+        for thread in threads:
+            thread.join()
+        playable = sorted(marks[n, "playable"] for n in (0, 1))
+        done = sorted(marks[n, "done"] for n in (0, 1))
+        print(f"  concurrency {level}: playable after {playable[0]:.1f}s and {playable[1]:.1f}s (mean "
+              f"{sum(playable) / 2:.1f}s); done after {done[0]:.1f}s and {done[1]:.1f}s; CPU {children_cpu() - cpu:.0f}s; "
+              f"load {load_before:.1f}→{os.getloadavg()[0]:.1f}", flush=True)
+
+
 def _cell(value, fmt, width):
     return f"{'-':>{width}}" if value is None else f"{value:>{width}{fmt}}"
 
@@ -167,10 +204,16 @@ def main():
     parser.add_argument("--long-baselines", default="bare,per-rung,one-pass", help="baselines for the 10-minute sources")
     parser.add_argument("--ssim-seconds", type=int, default=30)
     parser.add_argument("--seconds", type=int, default=20, help="length of the short sources")
+    parser.add_argument("--short", nargs="*", default=["720p", "1080p"], help="sizes of the short sources")
+    parser.add_argument("--landscape-only", action="store_true", help="no portrait short sources")
+    parser.add_argument("--concurrency", nargs="*", type=int, default=[1, 2],
+                        help="GONGYU_TRANSCODE_CONCURRENCY values to try with two uploads at once (none: skip)")
+    parser.add_argument("--concurrency-only", action="store_true", help="only the two-uploads test")
     args = parser.parse_args()
-    cases = [] if args.long_only else [
-        (size, portrait, args.seconds, args.baselines.split(",")) for size in ("720p", "1080p") for portrait in (False, True)]
-    if not args.quick:
+    cases = [] if args.long_only or args.concurrency_only else [
+        (size, portrait, args.seconds, args.baselines.split(",")) for size in args.short
+        for portrait in ((False,) if args.landscape_only else (False, True))]
+    if not args.quick and not args.concurrency_only:
         cases += [(size, False, 600, args.long_baselines.split(",")) for size in args.long]
     encoding = Encoding.current()
     print(f"cores: {os.cpu_count()}  preset: {encoding.preset}  crf: {encoding.crf}  tune: {encoding.tune or '-'}  "
@@ -192,7 +235,7 @@ def main():
             one = r.get("one_pass_s")
             print(f"{label:<22}{r['pipeline_s']:>8.1f}s{r['speed_x']:>6.2f}x{r['cpu_s']:>6.0f}s{r['playable_s']:>8.1f}s"
                   f"{_cell(r['first_eta'][0] if r['first_eta'] else None, '.1f', 5)}s"
-                  f"{r['overhead_run_pct']:>7.1f}%{_cell(r.get('overhead_bare_pct'), '.1f', 8)}%"
+                  f"{r['overhead_run_pct']:>7.1f}%{_cell(r.get('overhead_bare_pct'), '.1f', 8)}{'%' if 'overhead_bare_pct' in r else ' '}"
                   f"{_cell(r.get('per_rung_s'), '.1f', 8)}s"
                   f"{_cell(r['pipeline_s'] / r['per_rung_s'] if 'per_rung_s' in r else None, '.2f', 6)}"
                   f"{_cell(one, '.1f', 7)}s{_cell(length / one if one else None, '.2f', 6)}x"
@@ -203,6 +246,8 @@ def main():
                    if r["first_eta"] else "no ETA reported")
             print(f"{'':<22}rungs {r['rungs']}; SSIM " + ", ".join(f"{k} {v:.4f}" for k, v in r["ssim"].items())
                   + f"; {eta}", flush=True)
+        if args.concurrency and not args.long_only:
+            bench_concurrency(tmp, args.seconds, args.concurrency)
     print("\nspeed = source duration / pipeline wall time; cpu = CPU seconds of its ffmpegs; playable = upload checks\n"
           "+ first master playlist; eta@ = when the first time-left estimate was reported; ratio = pipeline / per-rung\n"
           "runs; vs 1p = one-pass wall / pipeline wall (speed relative to the anchor); cpu vs 1p = one-pass CPU /\n"

@@ -311,8 +311,9 @@ GONGYU_X264_TUNE = env("GONGYU_X264_TUNE", "")
 GONGYU_X264_THREADS = int(env("GONGYU_X264_THREADS", "0"))
 GONGYU_X264_LOOKAHEAD = int(env("GONGYU_X264_LOOKAHEAD", "0"))
 # Ladders encoded at once on one machine, whatever number of workers run there (the others wait
-# for a slot); each gets cores / this many decoder threads.
-GONGYU_TRANSCODE_CONCURRENCY = int(env("GONGYU_TRANSCODE_CONCURRENCY", "1"))
+# for a slot). 2 on 2 cores (measured, README): two uploads handed in together both become
+# playable sooner than one after the other, for the same total CPU.
+GONGYU_TRANSCODE_CONCURRENCY = int(env("GONGYU_TRANSCODE_CONCURRENCY", "2"))
 # Address-space limit of each ffmpeg (a hostile file cannot take the machine's memory).
 GONGYU_FFMPEG_MAX_MEMORY_MB = int(env("GONGYU_FFMPEG_MAX_MEMORY_MB", "3072"))
 # A job is stopped after max(300 s, this × the video's duration).

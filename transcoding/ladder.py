@@ -12,7 +12,6 @@ command lines compiled from it, so any setting that changes the output changes t
 import dataclasses
 import hashlib
 import json
-import os
 
 from django.conf import settings
 
@@ -71,11 +70,6 @@ class Encoding:
             concurrency=concurrency,
             memory_mb=settings.GONGYU_FFMPEG_MAX_MEMORY_MB,
         )
-
-    @property
-    def ffmpeg_threads(self):
-        """Threads for each ffmpeg's decoder: this machine's cores shared by the concurrent ladders."""
-        return max(1, (os.cpu_count() or 1) // self.concurrency)
 
     def ladder_dicts(self):
         return [{"name": n, "short_side": s, "video_kbps": k} for n, s, k in self.ladder]

@@ -126,7 +126,6 @@ def _transcode(source, work_dir, facts, sink, captions, report, timeout, encodin
     # budget on every core.
     limits = Limits(memory_bytes=encoding.memory_mb * 1024 * 1024 if encoding.memory_mb else None,
                     cpu_seconds=int(math.ceil(budget * (os.cpu_count() or 1))) + 10)
-    threads = encoding.ffmpeg_threads
     rungs = plan_rungs(facts, encoding)
     fps = output_frame_rate(facts, encoding)
     shutil.rmtree(work_dir, ignore_errors=True)
@@ -145,10 +144,10 @@ def _transcode(source, work_dir, facts, sink, captions, report, timeout, encodin
 
     # (name, folder, rungs, with audio, command)
     passes = [("first", work_dir / "first", rungs[:1], facts.has_audio,
-               commands.first_pass(source, work_dir / "first", rungs[0], fps, facts.has_audio, encoding, threads))]
+               commands.first_pass(source, work_dir / "first", rungs[0], fps, facts.has_audio, encoding))]
     if len(rungs) > 1:
         passes.append(("second", work_dir / "second", rungs[1:], False,
-                       commands.second_pass(source, work_dir / "second", rungs[1:], fps, encoding, threads)))
+                       commands.second_pass(source, work_dir / "second", rungs[1:], fps, encoding)))
     clock = _Clock(duration, [pass_work(facts, group, audio) for _, _, group, audio, _ in passes])
 
     # The poster at the largest rung up to 720p (sharp on phones, small to download), made beside

@@ -66,6 +66,8 @@ class FfmpegProcess:
         self.process = subprocess.Popen(
             self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
             text=True, errors="replace", preexec_fn=preexec,
+            # fewer malloc arenas: each reserves 64 MB of address space, which counts against RLIMIT_AS
+            env={**os.environ, "MALLOC_ARENA_MAX": "4"} if limits.memory_bytes else None,
         )
         self._readers = [
             threading.Thread(target=self._read_progress, daemon=True),
