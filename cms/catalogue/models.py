@@ -23,7 +23,7 @@ from wagtail.search import index
 from .blocks import FiveStepsBlock, new_lesson_body
 from .five_steps import step_problems
 from .panels import CourseLessonsPanel
-from .slugs import PinyinSlugMixin
+from .slugs import PinyinSlugMixin, page_form_class
 
 
 class SupermarketPage(Page):
@@ -51,6 +51,7 @@ class StudioIndexPage(Page):
 
 
 class StudioPage(PinyinSlugMixin, Page):
+    base_form_class = page_form_class()
     introduction = models.TextField("工作室简介")
 
     content_panels = Page.content_panels + [
@@ -89,6 +90,8 @@ class StudioMember(Orderable):
 
 class ShelvedPage(PinyinSlugMixin, Page):
     """A page placed on the supermarket's shelves by stage, theme and problem."""
+
+    base_form_class = page_form_class()
 
     summary = models.CharField("简介", max_length=500)
     stages = ParentalManyToManyField("taxonomy.Stage", verbose_name="学段", blank=True, related_name="+")
@@ -139,6 +142,7 @@ class CoursePage(ShelvedPage):
 
 
 class LessonPage(PinyinSlugMixin, Page):
+    base_form_class = page_form_class()
     summary = models.CharField("简介", max_length=500, blank=True)
     body = StreamField(FiveStepsBlock(), verbose_name="五步教学法", default=new_lesson_body)
 

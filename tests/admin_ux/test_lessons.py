@@ -94,3 +94,11 @@ def test_changing_a_published_slug_leaves_a_redirect(editor_client, django_captu
     lesson.refresh_from_db()
     assert lesson.slug == "xin-de-lianjie"  # an ASCII slug an editor typed is kept
     assert Redirect.objects.filter(redirect_page=lesson).exists(), old_path
+
+
+def test_a_lesson_saved_with_no_slug_gets_one_from_its_title(editor_client):
+    course = CoursePage.objects.live().first()
+    video = VideoAsset.objects.first()
+    response = editor_client.post(add_url(course), lesson_form("青春期的沟通", "", ORDER, video.pk))
+    assert response.status_code == 302, stream_errors(response)
+    assert LessonPage.objects.child_of(course).get(title="青春期的沟通").slug == "qingchunqi-de-goutong"
