@@ -22,13 +22,14 @@ SIZE_TTL = 30.0  # seconds a backend object keeps the index size
 def rank(concepts, scores, grams, size=None):
     """Rank entries by how much of the query they match, weighted by rarity and field.
 
-    ``scores``: per concept {entry_id: BM25 with field weights} — the engine's BM25 already
-    weighs a rare word above a common one and a title above the body; ``grams``: {entry_id:
-    BM25 of the query's character bigrams}. An entry's score is
-    ``(Σ weight·score + GRAM_WEIGHT·bigram score) × (COVERAGE_BASE + coverage)^COVERAGE_POWER``,
-    where coverage is the weighted share of the query's concepts it contains: every entry that
-    matches something is a candidate (an everyday word no entry contains never empties the
-    result), and entries containing more of the query rank above the rest.
+    ``scores``: per concept {entry_id: BM25 with field weights} (a title counts more than the
+    body), taken relative to the concept's best entry so that every engine ranks alike;
+    ``grams``: {entry_id: BM25 of the query's characters/bigrams} (the floor). Each concept
+    weighs ``weight × ln(1 + size / entries containing it)`` — a rare word counts more. An entry's
+    score is ``(Σ weight·relative BM25 + GRAM_WEIGHT·bigram score) × (COVERAGE_BASE + coverage)^
+    COVERAGE_POWER``, coverage being the weighted share of the query's concepts it contains: any
+    entry containing one of the parent's words is a candidate (an everyday word no entry contains
+    never empties the result), and entries containing more of the query rank above the rest.
     Returns ([(entry_id, score)] best first, whether some entry contains every required concept).
     """
     required = [i for i, c in enumerate(concepts) if not c.optional]
@@ -50,13 +51,17 @@ def rank(concepts, scores, grams, size=None):
         # character column (大吼大叫, 哭闹), below the entries where it stands alone.
         scores = [{**{i: GRAM_WEIGHT * s for i, s in grams.items()}, **scores[0]}]
         grams = {}
+    # Each engine's BM25 has its own scale (FTS5 column weights, Elasticsearch field boosts):
+    # a concept's scores are taken relative to its best entry, so every engine ranks alike.
+    scores = [_relative(group) for group in scores]
+    grams = _relative(grams)
     anchored = {i for r in required for i in scores[r]} if required else set()
     if anchored:
         ids = anchored
     else:
         ids = set(grams)
     for entry_id in ids:
-        words = sum(c.weight * scores[i].get(entry_id, 0.0) for i, c in enumerate(concepts))
+        words = sum(weights[i] * scores[i].get(entry_id, 0.0) for i in range(len(concepts)))
         covered = sum(weights[i] for i in range(len(concepts)) if entry_id in scores[i])
         coverage = covered / total_weight
         score = (words + GRAM_WEIGHT * grams.get(entry_id, 0.0)) * (COVERAGE_BASE + coverage) ** COVERAGE_POWER
@@ -65,6 +70,11 @@ def rank(concepts, scores, grams, size=None):
         ranked.append((entry_id, score))
     ranked.sort(key=lambda r: (-r[1], str(r[0])))
     return ranked, complete
+
+
+def _relative(group):
+    top = max(group.values(), default=0.0)
+    return {i: s / top for i, s in group.items()} if top > 0 else dict(group)
 
 
 def combine(groups, minimum):

@@ -156,9 +156,12 @@
     concepts.forEach(function (c) { c.weight = c.weight * Math.log(1 + ctx.size / (1 + c.hits.size)); });
     var pages = new Map();
     concepts.forEach(function (c) {
+      /* Scores relative to the concept's best page, as on the server. */
+      var top = 0;
+      c.hits.forEach(function (hit) { if (hit.score > top) top = hit.score; });
       c.hits.forEach(function (hit, id) {
         var p = pages.get(id) || { result: hit.result, claimed: 0, score: 0 };
-        p.claimed += c.weight; p.score += hit.score * c.weight;
+        p.claimed += c.weight; p.score += (top > 0 ? hit.score / top : 0) * c.weight;
         pages.set(id, p);
       });
     });
