@@ -12,12 +12,14 @@ import pytest
 from search.backends import get_backend
 from search.relevance import evaluate_parents, parents_entries, parents_queries
 
-# The level each surface reaches on the held-out half (goal: nDCG@5 0.85, recall@10 0.9, no
-# result for at most 2 % of answerable queries); see the README for the gap.
+# The level each surface honestly reaches on the held-out half (measured once, after tuning on
+# the dev half only; tests/search/README.md has the figures). The goal is nDCG@5 >= 0.85,
+# recall@10 >= 0.9 and no result for at most 2 % of answerable queries: not reached yet, so these
+# floors guard what is reached and the gap is reported.
 FLOOR = {
-    "embedded": {"ndcg@5": 0.0, "recall@10": 0.0, "no_result_share": 1.0},
-    "elasticsearch": {"ndcg@5": 0.0, "recall@10": 0.0, "no_result_share": 1.0},
-    "site": {"ndcg@5": 0.0, "recall@10": 0.0, "no_result_share": 1.0},
+    "embedded": {"ndcg@5": 0.80, "recall@10": 0.82, "no_result_share": 0.02},
+    "elasticsearch": {"ndcg@5": 0.81, "recall@10": 0.82, "no_result_share": 0.02},
+    "site": {"ndcg@5": 0.77, "recall@10": 0.77, "no_result_share": 0.02},
 }
 
 
