@@ -39,6 +39,8 @@
           return Promise.all(shards.slice(1).map(function (s) { return pagefind.mergeIndex(s); }));
         }).then(function () {
           var vocab = site.vocabulary;
+          /* The kinds' labels from the one vocabulary (cms.core), when the publisher wrote them. */
+          Object.keys(vocab.kinds || {}).forEach(function (k) { KIND[k] = vocab.kinds[k]; });
           var dict = new Set(vocab.words), stop = new Set(vocab.stopwords), syn = new Map();
           var maxLen = 1;
           vocab.synonyms.forEach(function (group) {
