@@ -24,7 +24,8 @@ from PIL import Image, ImageOps, features
 
 WIDTHS = (320, 640)
 RATIO = (16, 9)
-FORMATS = (("avif", "AVIF", {"quality": 50}),) if features.check("avif") else ()
+# AVIF at encoder speed 8: a third of the default's time for about the same bytes at this size.
+FORMATS = (("avif", "AVIF", {"quality": 50, "speed": 8}),) if features.check("avif") else ()
 FORMATS += (("webp", "WEBP", {"quality": 62, "method": 4}), ("jpg", "JPEG", {"quality": 72, "optimize": True, "progressive": True}))
 MAX_SOURCE_PIXELS = 40_000_000   # a bigger upload is refused by Wagtail anyway; never decode a bomb
 FOLDER = "t"
@@ -98,10 +99,10 @@ class Pictures:
                 pk = int(object_id)
                 if pk in nodes and pk not in drafty and int(to_id) in posters:
                     lesson_video.setdefault(pk, int(to_id))
-            live = {pk: rev for pk, rev in drafty.items() if pk in nodes and rev}
-            for rev_pk, content in Revision.objects.filter(pk__in=live.values()).values_list("pk", "content"):
+            live = {rev: pk for pk, rev in drafty.items() if pk in nodes and rev}
+            for rev_pk, content in Revision.objects.filter(pk__in=list(live)).values_list("pk", "content"):
                 video_id = _intro_video(content)
-                pk = next(p for p, r in live.items() if r == rev_pk)
+                pk = live[rev_pk]
                 if video_id in posters:
                     lesson_video[pk] = video_id
         for pk, video_id in lesson_video.items():

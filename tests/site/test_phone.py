@@ -3,6 +3,7 @@ localhost: card pictures, a phone layout that fits, 长辈模式, offline use (s
 WeChat, axe-core, and a site update reaching a phone that has the old site cached. Screenshots
 go to test-artifacts/site/."""
 
+import json
 import os
 import re
 from pathlib import Path
@@ -321,3 +322,27 @@ def test_a_site_update_reaches_a_phone_with_the_old_site_cached(phone, site_url,
     phone.set_offline(False)
     page.goto(site_url + "/", wait_until="networkidle")  # the next online visit
     assert "更新后的课程标题" in page.content()
+
+
+def test_a_lesson_card_shows_the_live_video_poster_never_a_drafts(built_site):
+    """A lesson with an unpublished draft that points at another video keeps its live picture."""
+    from cms.publishing.images import Pictures
+    from cms.publishing.sitemodel import SiteModel
+
+    from .conftest import ready_intro_video
+
+    first, second = LessonPage.objects.live().order_by("path")[:2]
+    ready_intro_video(first)
+    ready_intro_video(second)
+    before = Pictures(SiteModel())
+    live_picture = before.digest(first.pk)
+    assert live_picture and live_picture != before.digest(second.pk)
+    draft = first.get_latest_revision_as_object()
+    body = draft.body.raw_data
+    for block in body:
+        if block["type"] == "video_intro":
+            block["value"]["video"] = second.step("video_intro")["video"].pk
+    draft.body = json.dumps(list(body))
+    draft.save_revision()
+    after = Pictures(SiteModel())
+    assert after.digest(first.pk) == live_picture
