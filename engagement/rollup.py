@@ -41,7 +41,10 @@ def _rows(raw, period, start, by_class=True, by_page=False, any_kind=False):
 
 
 def recount(period, start, schools):
-    """Replace the rollups of one period for ``schools`` by a recount of the raw events."""
+    """Replace the rollups of one period for ``schools`` by a recount of the raw events.
+
+    The counting reads only (it never blocks the ingest, even on SQLite); the replacement is
+    one short transaction per slice."""
     first, last = span(period, start)
     raw = RawEvent.objects.filter(day__gte=first, day__lte=last, school_id__in=schools)
     rows = []
@@ -51,8 +54,10 @@ def recount(period, start, schools):
         for by_class in (True, False):
             for any_kind in (False, True):
                 rows.extend(_rows(raw, period, start, by_class=by_class, any_kind=any_kind))
-    Rollup.objects.filter(period=period, start=start, school_id__in=schools).delete()
-    Rollup.objects.bulk_create(rows, batch_size=2000)
+    with transaction.atomic():
+        RollupState.objects.select_for_update().get(pk=1)   # one writer at a time (PostgreSQL)
+        Rollup.objects.filter(period=period, start=start, school_id__in=schools).delete()
+        Rollup.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 
 
@@ -68,21 +73,19 @@ def touched(after, upto):
 
 
 def run_rollup(now=None):
-    """Count what is new; returns {"events": n, "slices": n, "rows": n}. Safe to run any time,
-    also from several workers (one runs, the others wait for its lock)."""
+    """Count what is new; returns {"events": n, "slices": n, "rows": n}. Safe to run any time and
+    from several workers: a slice recount is idempotent, and the watermark only moves forward
+    once every touched slice has been recounted (a run that stops half-way is redone)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
-        after = state.last_event_id
-        upto = (RawEvent.objects.filter(id__gt=after, received_at__lte=now - SETTLE)
-                .aggregate(m=Max("id"))["m"])
-        if upto is None:
-            return {"events": 0, "slices": 0, "rows": 0}
-        slices = touched(after, upto)
-        rows = sum(recount(period, start, sorted(schools)) for (period, start), schools in sorted(slices.items()))
-        events = RawEvent.objects.filter(id__gt=after, id__lte=upto).count()
-        state.last_event_id = upto
-        state.save(update_fields=["last_event_id"])
+    RollupState.objects.get_or_create(pk=1)
+    after = RollupState.objects.get(pk=1).last_event_id
+    upto = RawEvent.objects.filter(id__gt=after, received_at__lte=now - SETTLE).aggregate(m=Max("id"))["m"]
+    if upto is None:
+        return {"events": 0, "slices": 0, "rows": 0}
+    slices = touched(after, upto)
+    rows = sum(recount(period, start, sorted(schools)) for (period, start), schools in sorted(slices.items()))
+    events = RawEvent.objects.filter(id__gt=after, id__lte=upto).count()
+    RollupState.objects.filter(pk=1, last_event_id__lt=upto).update(last_event_id=upto)
     return {"events": events, "slices": len(slices), "rows": rows}
 
 

@@ -153,3 +153,18 @@ def test_demo_week_fills_the_dashboard_once(editor_client):
     assert "/static/engagement/echarts.min.js" in html
     charts = page.context["charts"]
     assert charts["funnel"][0]["value"] > 0 and sum(r["value"] for r in charts["ratings"]) > 0
+
+
+@pytest.mark.django_db
+def test_a_comment_shows_only_after_approval_and_as_text(editor_client, school_a):  # noqa: F811
+    from engagement.models import Comment
+
+    school = school_a.school
+    comment = Comment.objects.create(event_key="x:1", school=school, page_id=live_lessons(1)[0], kind=kinds.RATING,
+                                     value=1, text="<script>alert(1)</script>很有用")
+    assert "很有用" not in editor_client.get("/admin/engagement/").content.decode()
+    queue = editor_client.get("/admin/engagement/comments/").content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;很有用" in queue and "<script>alert(1)" not in queue
+    editor_client.post(f"/admin/engagement/comments/{comment.pk}/", {"action": "approve"})
+    shown = editor_client.get("/admin/engagement/").content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;很有用" in shown and "<script>alert(1)" not in shown

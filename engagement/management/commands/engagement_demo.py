@@ -55,7 +55,7 @@ def make_demo_week(rng):
     rows = []
     for school in School.objects.all():
         if not school.families:
-            school.families = rng.randrange(300, 1500)
+            school.families = rng.randrange(200, 800)
             school.class_count = school.class_count or rng.randrange(6, 25)
             school.save(update_fields=["families", "class_count"])
         for family in range(int(school.families * rng.uniform(0.3, 0.8))):
