@@ -40,7 +40,10 @@ def test_dashboards_and_building_a_lesson(admin_server, browser, role_users):
                      if b.evaluate("b => !b.closest('[data-streamfield-list-container]')")]
         assert top_level == []  # no ⊕ between or after the steps
         page.screenshot(path=str(ARTIFACTS / f"lesson-new-{device}.png"), full_page=True)
-        page.locator(".gongyu-five-steps").screenshot(path=str(ARTIFACTS / f"lesson-steps-{device}.png"))
+        # All five steps in one picture: a window tall enough for the whole form.
+        page.set_viewport_size({"width": viewport["width"], "height": 4000})
+        page.screenshot(path=str(ARTIFACTS / f"lesson-steps-{device}.png"))
+        page.set_viewport_size(viewport)
 
         # A draft can be saved before everything is filled in (the title is all it needs; the
         # address comes from it in pinyin): the five steps stay in place and in order.
