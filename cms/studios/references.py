@@ -54,6 +54,24 @@ def refusal(model, object_id):
     return f"不能使用编号为 {object_id} 的{kind}:它不在你有权限的文件夹里。"
 
 
+STRUCTURE = ("-count", "-order", "-deleted", "-id", "-type", "-prefix")
+
+
+def forget(form, ids):
+    """Blank the posted chooser values naming a refused object, so the form shown again does not
+    render its title (choosers look the object up from the posted id)."""
+    if not hasattr(form.data, "copy"):
+        return
+    data = form.data.copy()
+    for key in list(data.keys()):
+        if key.endswith(STRUCTURE) or key.startswith("csrf"):
+            continue
+        values = data.getlist(key)
+        if any(value in ids for value in values):
+            data.setlist(key, ["" if value in ids else value for value in values])
+    form.data = data
+
+
 def install():
     """Wrap ``WagtailAdminModelForm._post_clean`` with the check (once, from ``AppConfig.ready``)."""
     from wagtail.admin.forms.models import WagtailAdminModelForm
@@ -68,9 +86,12 @@ def install():
         original(self)
         if before is None:
             return
-        for model, object_id in sorted(references(self.instance) - before, key=str):
-            if not may_see(user, model, [object_id]):
-                self.add_error(None, refusal(model, object_id))
+        refused = [(model, object_id) for model, object_id in sorted(references(self.instance) - before, key=str)
+                   if not may_see(user, model, [object_id])]
+        for model, object_id in refused:
+            self.add_error(None, refusal(model, object_id))
+        if refused:
+            forget(self, {str(object_id) for _, object_id in refused})
 
     _post_clean.gongyu_checks_references = True
     WagtailAdminModelForm._post_clean = _post_clean

@@ -28,6 +28,7 @@ def test_a_lesson_cannot_use_another_studios_video(client, teacher_b, studio_a, 
     assert response.status_code == 200
     body = response.content.decode()
     assert f"不能使用编号为 {theirs.pk} 的视频:它不在你有权限的文件夹里。" in body
+    assert "REF-MARK-91c0" not in body  # the form shown again does not name their video
     assert not LessonPage.objects.filter(slug="borrowed-video").exists()
 
     own = studio_video(studio_b)
