@@ -92,6 +92,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cms.studios.headers.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -157,9 +158,13 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(env("GONGYU_LOGIN_FAILURE_LIMIT", "5"))
+# One address is also locked after GONGYU_LOGIN_FAILURE_LIMIT_PER_ADDRESS failures across all
+# user names (password spraying); see cms/studios/login_limits.py.
+GONGYU_LOGIN_FAILURE_LIMIT = int(env("GONGYU_LOGIN_FAILURE_LIMIT", "5"))
+GONGYU_LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(env("GONGYU_LOGIN_FAILURE_LIMIT_PER_ADDRESS", "20"))
+AXES_FAILURE_LIMIT = "cms.studios.login_limits.failure_limit"
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(env("GONGYU_LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "studios/locked_out.html"
 AXES_VERBOSE = False
@@ -275,6 +280,12 @@ WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 # Uploads: size limits (bytes) for anything coming through a form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploads are cut off while they stream in once over the largest accepted file (cms/studios/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "cms.studios.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 GONGYU_MAX_VIDEO_BYTES = int(env("GONGYU_MAX_VIDEO_BYTES", str(2 * 1024**3)))
 GONGYU_MAX_VIDEO_SECONDS = int(env("GONGYU_MAX_VIDEO_SECONDS", str(2 * 3600)))
 # Picture limits checked at upload (decoding cost grows with them): 4K30 phone video fits, an
