@@ -30,11 +30,13 @@ from . import commands, playlists
 from .ladder import Encoding, output_frame_rate, plan_rungs
 from .runner import FfmpegFailed, FfmpegProcess, Limits, machine_slot
 
-# Relative cost of decoding one source pixel against encoding one rung pixel (x264 veryfast),
-# measured on this project's bench sources: decoding a 720p H.264 source costs about a quarter
-# of encoding a rung of the same size. Only used to foresee the next pass's time.
-DECODE_WEIGHT = 0.25
-AUDIO_WEIGHT = 20_000  # the AAC encode, in rung pixels
+# The work model, only used to foresee a pass that has not started from one that has (fitted to
+# CPU seconds measured on this project's bench sources, x264 veryfast): encoding a rung costs about
+# its pixels ** 0.85 (bigger pictures cost less per pixel), decoding the source about 0.033 × its
+# pixels, the AAC encode about 3 600 (as much as a 15 000-pixel rung).
+RUNG_EXPONENT = 0.85
+DECODE_WEIGHT = 0.033
+AUDIO_WEIGHT = 3_600
 
 
 @dataclasses.dataclass
@@ -48,9 +50,9 @@ class Progress:
 
 
 def pass_work(facts, rungs, with_audio):
-    """Work of one ffmpeg pass in rung pixels per frame: one decode of the source + each rung."""
+    """Relative work of one ffmpeg pass: one decode of the source + each rung (+ the audio)."""
     width, height = facts.width or 0, facts.height or 0
-    work = DECODE_WEIGHT * width * height + sum(r.width * r.height for r in rungs)
+    work = DECODE_WEIGHT * width * height + sum((r.width * r.height) ** RUNG_EXPONENT for r in rungs)
     return work + (AUDIO_WEIGHT if with_audio else 0)
 
 

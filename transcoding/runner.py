@@ -8,6 +8,7 @@ even if the worker that started it was killed and can no longer enforce the wall
 ladders are encoded at once on one machine, whatever number of workers run there.
 """
 
+import collections
 import contextlib
 import dataclasses
 import fcntl
@@ -59,7 +60,7 @@ class FfmpegProcess:
         self.done_seconds = 0.0
         self.finished = False
         self._stderr_lines = []
-        self._first_report = None  # (monotonic, done_seconds) of the first progress line
+        self._samples = collections.deque(maxlen=64)  # (monotonic, done_seconds) per progress report
         limits = limits or Limits()
         preexec = (lambda: limits.apply(nice)) if (nice or limits.memory_bytes or limits.cpu_seconds) else None
         self.started = time.monotonic()
@@ -81,8 +82,7 @@ class FfmpegProcess:
             key, _, value = line.strip().partition("=")
             if key == "out_time_us" and value.isdigit():
                 self.done_seconds = int(value) / 1e6
-                if self._first_report is None:
-                    self._first_report = (time.monotonic(), self.done_seconds)
+                self._samples.append((time.monotonic(), self.done_seconds))
             elif key == "progress" and value == "end":
                 self.finished = True
 
@@ -94,16 +94,19 @@ class FfmpegProcess:
     def poll(self):
         return self.process.poll()
 
-    def rate(self, min_seconds=1.0):
-        """Source seconds per wall second since the first progress report, or None when that was
-        less than ``min_seconds`` ago (too little to go on)."""
-        if self._first_report is None:
+    def rate(self, settle_seconds=1.0, window_seconds=15.0):
+        """Source seconds per wall second over the last ``window_seconds`` of progress reports,
+        leaving out the first ``settle_seconds`` after the first one (the encoder filling its
+        lookahead makes the start look slow); None while there is too little to go on."""
+        samples = list(self._samples)
+        if not samples:
             return None
-        at, done = self._first_report
-        elapsed = time.monotonic() - at
-        if elapsed < min_seconds or self.done_seconds <= done:
+        settled = samples[0][0] + settle_seconds
+        now = samples[-1][0]
+        usable = [s for s in samples if s[0] >= max(settled, now - window_seconds)]
+        if len(usable) < 2 or usable[-1][0] - usable[0][0] < 1.0 or usable[-1][1] <= usable[0][1]:
             return None
-        return (self.done_seconds - done) / elapsed
+        return (usable[-1][1] - usable[0][1]) / (usable[-1][0] - usable[0][0])
 
     def kill(self):
         if self.process.poll() is None:
