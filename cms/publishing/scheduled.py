@@ -43,6 +43,29 @@ def retry_due():
                 status.succeeded(status.SEARCH)
 
 
+def recover_lost_publish(now=None):
+    """A worker killed during a publish leaves it started but never finished, and one killed
+    before starting it may leave the request flag set with no task queued: ask again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import PublishQueue
+    from .queue import request_publish
+
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=float(getattr(settings, "GONGYU_PUBLISH_STALE_SECONDS", 600)))
+    site = status.row(status.SITE)
+    unfinished = site.started_at and (not site.finished_at or site.finished_at < site.started_at)
+    if unfinished and site.started_at < stale:
+        PublishQueue.objects.filter(pk=site.pk).update(finished_at=now)
+        log.warning("上一次发布没有完成(后台任务可能被中断),重新发布")
+        request_publish(force=True)
+    elif site.pending and site.requested_at and site.requested_at < stale and not status._queued_tasks("cms.publishing."):
+        PublishQueue.objects.filter(pk=site.pk).update(pending=False)
+        request_publish(force=True)
+
+
 def verify_and_repair():
     from .verify import verify
 
@@ -52,4 +75,5 @@ def verify_and_repair():
 def register():
     periodic.every(0, "publish_scheduled", publish_scheduled)
     periodic.every(0, "publish_retry", retry_due)
+    periodic.every(60, "publish_recover", recover_lost_publish)
     periodic.every(float(getattr(settings, "GONGYU_VERIFY_SECONDS", 600)), "verify", verify_and_repair)

@@ -146,3 +146,18 @@ def test_go_live_and_expiry_happen_in_the_worker_by_themselves(tmp_path):
     expiring.refresh_from_db()
     scheduled.refresh_from_db()
     assert not expiring.live and scheduled.live
+
+
+@pytest.mark.django_db
+def test_a_publish_cut_off_by_a_killed_worker_is_run_again(settings, tmp_path, django_capture_on_commit_callbacks):
+    from cms.publishing import scheduled
+    from cms.publishing.models import PublishQueue
+    from cms.publishing.status import row
+
+    settings.SITE_OUTPUT_DIR = out = tmp_path / "site"
+    site = row("site")
+    PublishQueue.objects.filter(pk=site.pk).update(started_at=timezone.now() - timedelta(hours=1), finished_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduled.recover_lost_publish()
+    assert (out / "index.html").exists()
+    assert publish_status()["last_success_at"] is not None
