@@ -20,7 +20,7 @@ def test_each_page_type_renders(editor_client, model):
 def test_a_lesson_shows_the_five_steps_in_order(editor_client):
     lesson = LessonPage.objects.live().first()
     html = editor_client.get(lesson.get_url()).content.decode()
-    positions = [html.index(f"第 {i} 步 · {label}") for i, label in enumerate(STEP_LABELS.values(), start=1)]
+    positions = [html.index(f"第 {i} 步 {label}") for i, label in enumerate(STEP_LABELS.values(), start=1)]
     assert positions == sorted(positions)
 
 

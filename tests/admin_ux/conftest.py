@@ -124,7 +124,7 @@ def admin_server(django_db_setup, tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # one Playwright at a time: a session-wide one breaks later modules' own
 def browser(admin_server):
     from playwright.sync_api import sync_playwright
 
