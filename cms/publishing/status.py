@@ -130,4 +130,6 @@ def summary_line(status):
                 f"({status.reason}){retry};最近一次成功:{when(status.last_success_at)}。")
     if status.queued:
         return f"{status.label}正在更新:排队 {status.queued} 项;最近一次成功:{when(status.last_success_at)}。"
+    if status.last_success_at is None:
+        return f"{status.label}还没有发布过。"
     return f"{status.label}已是最新:最近一次成功:{when(status.last_success_at)}。"

@@ -161,3 +161,26 @@ def test_a_publish_cut_off_by_a_killed_worker_is_run_again(settings, tmp_path, d
         scheduled.recover_lost_publish()
     assert (out / "index.html").exists()
     assert publish_status()["last_success_at"] is not None
+
+
+@pytest.mark.django_db
+def test_publishing_from_the_command_is_what_the_status_reports(settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.SITE_OUTPUT_DIR = out = tmp_path / "site"
+    assert publish_status()["last_success_at"] is None
+    report = StringIO()
+    call_command("publish_site", "--status", stdout=report)
+    assert "家长网站还没有发布过。" in report.getvalue()
+
+    call_command("publish_site", verbosity=0)  # what ./gongyu setup runs
+    assert publish_status()["last_success_at"] is not None and not publish_status()["behind"]
+
+    with read_only(release.releases_dir(out)):
+        with pytest.raises((CommandError, OSError)):
+            call_command("publish_site", "--full", verbosity=0)
+        state = publish_status()
+        assert state["failing_since"] is not None and "家长网站落后:自" in state["summary"]

@@ -34,10 +34,24 @@ class Command(BaseCommand):
             elif bar is not None:
                 bar.update(advance)
 
+        # Publishing the live site from the command counts like the worker's publish: its
+        # success or failure is what the dashboard and `--status` report.
+        from cms.publishing.queue import finish_publish, start_publish
+
+        live = out is None
+        if live:
+            start_publish()
         try:
             result = publish(out, full=full, progress=progress)
-        except PublishError as error:
-            raise CommandError(str(error)) from error
+        except Exception as error:
+            if live:
+                finish_publish(error)
+            if isinstance(error, PublishError):
+                raise CommandError(str(error)) from error
+            raise
+        else:
+            if live:
+                finish_publish()
         finally:
             if bar is not None:
                 bar.close()
