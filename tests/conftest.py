@@ -48,3 +48,15 @@ def editor(db, django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Each test starts with empty caches. A test's database changes are rolled back, but a cache
+    would keep what it stored: Wagtail caches renditions by image id and filter, so the next test's
+    new image (same id after the rollback) got the previous test's rendition, whose row is gone."""
+    yield
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
