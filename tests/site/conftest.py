@@ -17,6 +17,13 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def end_headers(self):
+        # Every answer must be revalidated. Without a Cache-Control header the browser caches by
+        # heuristic (a tenth of the file's age), so whether a test sees a republished page
+        # depended on how long ago the site was built — a timing-dependent test.
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
 
 @contextlib.contextmanager
 def serve(directory):
