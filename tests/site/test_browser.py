@@ -132,7 +132,9 @@ def test_video_plays_switches_to_audio_and_resumes(page, site_url, built_site):
 
 def test_player_says_so_when_video_cannot_play(page, site_url, built_site):
     page.add_init_script("HTMLMediaElement.prototype.canPlayType = () => '';")
-    page.route("**/hls.*.min.js", lambda route: route.abort())
+    # On the context, not the page: once the site's service worker controls the page, the script
+    # is fetched by the worker, which only context-level routing sees (Chromium).
+    page.context.route("**/hls.*.min.js", lambda route: route.abort())
     page.goto(site_url + built_site["video_url"])
     page.click(".gy-player__start")
     page.wait_for_selector(".gy-player__fallback", state="visible")
