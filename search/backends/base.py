@@ -77,30 +77,6 @@ def _relative(group):
     return {i: s / top for i, s in group.items()} if top > 0 else dict(group)
 
 
-def combine(groups, minimum):
-    """Score entries from per-token hits, the same way every backend does.
-
-    ``groups``: one list per query concept, each a list of [(entry_id, score)] for its tokens
-    (the typed word, then its synonym-group keys, so an entry with the very word scores above
-    one with only a synonym). An entry's score for a concept is the sum of its token scores;
-    entries matching fewer than ``minimum`` concepts are dropped; the rest are ranked by the sum
-    over concepts (ties by id). SQLite computes this in SQL (FTS5 bm25 of ``(a OR a_key) AND …``
-    is that sum); Elasticsearch as ``bool.should`` per concept with ``minimum_should_match``.
-    """
-    totals, matched = {}, {}
-    for group in groups:
-        sums = {}
-        for hits in group:
-            for entry_id, score in hits:
-                sums[entry_id] = sums.get(entry_id, 0.0) + float(score or 0)
-        for entry_id, value in sums.items():
-            totals[entry_id] = totals.get(entry_id, 0.0) + value
-            matched[entry_id] = matched.get(entry_id, 0) + 1
-    ranked = [(i, s) for i, s in totals.items() if matched[i] >= minimum]
-    ranked.sort(key=lambda r: (-r[1], r[0]))
-    return ranked
-
-
 class SearchBackend:
     name = "base"
 
@@ -113,10 +89,9 @@ class SearchBackend:
     def count(self) -> int: raise NotImplementedError
 
     # reading: engine-specific parts
-    def _match(self, request, groups, minimum):
-        """[(entry_id, score)] of entries containing a token of at least ``minimum`` groups,
-        with the request's filters applied, best first; and the facet counts
-        {facet: {value: count}} over all of them; and the raw fields of the requested page."""
+    def _browse(self, request):
+        """No query: (hits of the requested page, total, facet counts) over every entry that
+        passes the request's filters, ordered by kind."""
         raise NotImplementedError
 
     def _suggest(self, q, kinds, limit): raise NotImplementedError
@@ -145,7 +120,7 @@ class SearchBackend:
         terms = request.terms
         fallback = False
         if not request.q:
-            hits, total, facets = self._match(request, (), 0)
+            hits, total, facets = self._browse(request)
         elif not terms:
             hits, total, facets = [], 0, {}
         else:

@@ -7,9 +7,10 @@
   same ``search.analysis`` as the embedded backend) analysed by the built-in ``whitespace``
   analyzer. With ``GONGYU_ES_ANALYZER=smartcn`` or ``ik_max_word`` (plugins the operator
   installed) the raw text is indexed with that analyzer instead.
-- Scoring mirrors the embedded backend (``base.combine``): one ``bool.should`` per query concept
-  (the typed word and its synonym-group keys, scores summed) over the weighted fields, and
-  ``bool.should`` of the concepts with ``minimum_should_match``. Facets are terms aggregations.
+- Scoring is shared with the embedded backend (``SearchBackend.search``): this engine gives each
+  query concept's BM25 over the weighted fields (one ``bool.should`` of the typed word and its
+  synonym-group keys, scores summed) for the best candidates; coverage and rarity are combined in
+  Python the same way for every engine. Facets are terms aggregations.
 """
 
 from __future__ import annotations
@@ -207,25 +208,19 @@ class ElasticsearchBackend(SearchBackend):
                      "score": score[d["_id"]]} for d in docs if d.get("found")]
         return hits, facets
 
-    def _match(self, request, groups, minimum):
-        filters = self._filters(request)
-        if groups:
-            query = {"bool": {"should": [self.concept_query(g) for g in groups], "minimum_should_match": minimum, "filter": filters}}
-            sort = None
-        else:
-            ranks = list(KINDS)
-            query = {"function_score": {
-                "query": {"bool": {"filter": filters}},
-                "functions": [{"filter": {"term": {"kind": k}}, "weight": len(ranks) - i} for i, k in enumerate(ranks)],
-                "score_mode": "first", "boost_mode": "replace",
-            }}
-            sort = None
+    def _browse(self, request):
+        ranks = list(KINDS)
+        query = {"function_score": {
+            "query": {"bool": {"filter": self._filters(request)}},
+            "functions": [{"filter": {"term": {"kind": k}}, "weight": len(ranks) - i} for i, k in enumerate(ranks)],
+            "score_mode": "first", "boost_mode": "replace",
+        }}
         aggs = {field: {"terms": {"field": field, "size": 500}} for field in FACETS.values()}
         if not self._exists():
             return [], 0, {}
         response = self.client.search(
             index=self.alias, query=query, aggs=aggs, from_=request.offset, size=request.size,
-            track_total_hits=True, source=["url", "kind", "display"], sort=sort,
+            track_total_hits=True, source=["url", "kind", "display"],
         )
         hits = [
             {"url": h["_source"]["url"], "kind": h["_source"]["kind"], "display": h["_source"].get("display", {}),

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from ..analysis import index_grams, index_text
 from ..documents import FACETS, KINDS, WEIGHTS
 from ..models import IndexEntry, IndexFacet
-from .base import CANDIDATES, SearchBackend, combine
+from .base import CANDIDATES, SearchBackend
 
 FTS = "gongyu_search_fts"
 COLUMNS = ("title", "problem", "summary", "shelf", "body")
@@ -49,17 +49,6 @@ class _Sqlite:
     def clear(self, cursor):
         cursor.execute(f"DELETE FROM {FTS}")
 
-    def query(self, groups, conjunction):
-        def quote(token):
-            return '"' + token.replace('"', '""') + '"'
-
-        expression = f" {conjunction} ".join("(" + " OR ".join(quote(t) for t in g) + ")" for g in groups)
-        weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
-        # Every FTS row has its IndexEntry (written and deleted together); no join here: a join
-        # or IN (subquery) makes SQLite evaluate the MATCH far more slowly.
-        sql = f"SELECT rowid, -bm25({FTS}, {weights}) FROM {FTS} WHERE {FTS} MATCH %s"
-        return sql, [expression], "rowid"
-
     def in_ids(self, ids):
         return "IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
 
@@ -75,56 +64,6 @@ class _Sqlite:
         expression = "grams : (" + " OR ".join(_quote(t) for t in grams) + ")"
         sql = f"SELECT rowid, -bm25({FTS}, {zeros}, 1) AS s FROM {FTS} WHERE {FTS} MATCH %s ORDER BY s DESC"
         return (sql + " LIMIT %s", [expression, limit]) if limit else (sql, [expression])
-
-    def match(self, cursor, groups, minimum, filters, offset, size):
-        """``base.combine`` done inside SQLite and kept in a connection-private TEMP table, so the
-        total, the page and the facet counts are read without Python loops. When every concept
-        is required it is one FTS5 query, ``(a OR a_key) AND (b OR b_key)``, whose bm25 is
-        already the sum over the matched tokens."""
-        weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
-
-        def quote(token):
-            return '"' + token.replace('"', '""') + '"'
-
-        def any_of(group):
-            return "(" + " OR ".join(quote(t) for t in group) + ")"
-
-        # Connections keep temp tables in memory (search.apps: PRAGMA temp_store at connect).
-        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS gongyu_search_hits (id INTEGER PRIMARY KEY, s REAL)")
-        cursor.execute("DELETE FROM temp.gongyu_search_hits")
-        if minimum >= len(groups):
-            cursor.execute(
-                f"INSERT INTO temp.gongyu_search_hits (id, s) SELECT rowid, -bm25({FTS}, {weights}) FROM {FTS} WHERE {FTS} MATCH %s",
-                [" AND ".join(any_of(g) for g in groups)],
-            )
-        else:
-            parts = [f"SELECT rowid AS id, -bm25({FTS}, {weights}) AS s FROM {FTS} WHERE {FTS} MATCH %s" for _ in groups]
-            cursor.execute(
-                # MATERIALIZED: bm25() must run in its own query, never flattened into the aggregate.
-                f"INSERT INTO temp.gongyu_search_hits (id, s) WITH hits AS MATERIALIZED ({' UNION ALL '.join(parts)})"
-                " SELECT id, sum(s) FROM hits GROUP BY id HAVING count(*) >= %s",
-                [any_of(g) for g in groups] + [minimum],
-            )
-        for field, values in filters:
-            marks = ", ".join(["%s"] * len(values))
-            cursor.execute(
-                "DELETE FROM temp.gongyu_search_hits WHERE id NOT IN (SELECT entry_id FROM gongyu_search_indexfacet"
-                f" WHERE facet = %s AND value IN ({marks}))",
-                [field, *values],
-            )
-        cursor.execute("SELECT count(*) FROM temp.gongyu_search_hits")
-        total = cursor.fetchone()[0]
-        cursor.execute("SELECT id, s FROM temp.gongyu_search_hits ORDER BY s DESC, id LIMIT %s OFFSET %s", [size, offset])
-        page = cursor.fetchall()
-        cursor.execute(
-            "SELECT f.facet, f.value, count(*) FROM temp.gongyu_search_hits h"
-            " JOIN gongyu_search_indexfacet f ON f.entry_id = h.id GROUP BY f.facet, f.value"
-        )
-        facets = {}
-        for facet, value, n in cursor.fetchall():
-            facets.setdefault(facet, {})[value] = n
-        return page, total, facets
-
 
 class _Postgres:
     # ts_rank weights are {D, C, B, A}: body, summary+shelf, problem, title.
@@ -157,19 +96,6 @@ class _Postgres:
 
     def clear(self, cursor):
         cursor.execute(f"DELETE FROM {FTS}")
-
-    def query(self, groups, conjunction):
-        op = " && " if conjunction == "AND" else " || "
-        parts, params = [], []
-        for group in groups:
-            parts.append("(" + " || ".join("plainto_tsquery('simple', %s)" for _ in group) + ")")
-            params.extend(group)
-        sql = (
-            f"SELECT f.entry_id, ts_rank({self.RANK}, f.document, q.query) FROM {FTS} f"
-            f" JOIN gongyu_search_indexentry e ON e.id = f.entry_id,"
-            f" (SELECT ({op.join(parts)}) AS query) q WHERE f.document @@ q.query"
-        )
-        return sql, params, "f.entry_id"
 
     def in_ids(self, ids):
         return "= ANY(%s)", [list(ids)]
@@ -275,43 +201,15 @@ class EmbeddedBackend(SearchBackend):
                 allowed = ids if allowed is None else allowed & ids
         return allowed
 
-    def _token_scores(self, cursor, token, allowed, cache):
-        if token not in cache:
-            sql, params, column = self.sql.query([[token]], "AND")
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-            cache[token] = rows if allowed is None else [r for r in rows if r[0] in allowed]
-        return cache[token]
-
-    def _match(self, request, groups, minimum):
-        if groups and hasattr(self.sql, "match"):
-            with connection.cursor() as cursor:
-                filters = [(f, v) for f, v in request.filters.items() if v]
-                page, total, facets = self.sql.match(cursor, groups, minimum, filters, request.offset, request.size)
-            return self._hits(page), total, facets
+    def _browse(self, request):
         with connection.cursor() as cursor:
             allowed = self._allowed(cursor, request)
-            if not groups:
-                cursor.execute("SELECT id, kind FROM gongyu_search_indexentry")
-                order = {k: i for i, k in enumerate(KINDS)}
-                rows = [r for r in cursor.fetchall() if allowed is None or r[0] in allowed]
-                scored = [(i, 0.0) for i, _ in sorted(rows, key=lambda r: (order.get(r[1], 9), r[0]))]
-            else:
-                cache = {}
-                scored = combine(
-                    [[self._token_scores(cursor, t, allowed, cache) for t in group] for group in groups], minimum
-                )
-            total = len(scored)
-            facets = {}
-            if scored:
-                clause, params = self.sql.in_ids([r[0] for r in scored])
-                cursor.execute(
-                    f"SELECT facet, value, COUNT(*) FROM gongyu_search_indexfacet WHERE entry_id {clause} GROUP BY facet, value",
-                    params,
-                )
-                for facet, value, n in cursor.fetchall():
-                    facets.setdefault(facet, {})[value] = n
-        return self._hits(scored[request.offset:request.offset + request.size]), total, facets
+            cursor.execute("SELECT id, kind FROM gongyu_search_indexentry")
+            order = {k: i for i, k in enumerate(KINDS)}
+            rows = [r for r in cursor.fetchall() if allowed is None or r[0] in allowed]
+        ranked = [(i, 0.0) for i, _ in sorted(rows, key=lambda r: (order.get(r[1], 9), r[0]))]
+        hits, facets = self._page(request, ranked)
+        return hits, len(ranked), facets
 
     def _candidates(self, request, groups, grams):
         with connection.cursor() as cursor:
