@@ -72,18 +72,9 @@ def _audio_options(encoding):
 
 
 def first_pass(source_path, out_dir, rung, fps, with_audio, encoding, decode_threads=None):
-    """Lowest rung + the shared AAC track → out_dir/<rung>/ and out_dir/audio/."""
-    source = _input(source_path, decode_threads)
-    (video,) = _video_branches(source, [rung], fps)
-    streams = [video]
-    stream_map = f"v:0,name:{rung.name}"
-    options = _video_options([rung], fps, encoding)
-    if with_audio:
-        streams.append(source["a:0"])
-        stream_map += " a:0,name:audio"
-        options.update(_audio_options(encoding))
-    options.update(_hls_options(out_dir, stream_map, encoding))
-    return ffmpeg.output(*streams, f"{out_dir}/%v/index.m3u8", **options).global_args(*GLOBAL_ARGS).compile()
+    """Lowest rung + the shared AAC track → out_dir/<rung>/ and out_dir/audio/: the one-process
+    command for that single rung."""
+    return one_pass(source_path, out_dir, [rung], fps, with_audio, encoding, decode_threads)
 
 
 def second_pass(source_path, out_dir, rungs, fps, encoding, decode_threads=None):
