@@ -41,6 +41,10 @@ def make_site(root):
         "pagefind/pagefind-entry.json": '{"version":"1"}',
         "pagefind/s0/fragment/zh_abc.pf_fragment": "z" * 100,
         "pagefind/s0/pagefind.zh_0123.pf_meta": "m" * 100,
+        "manifest.webmanifest": '{"name":"共育"}',
+        "t/ab/ab12cd34ef-640.avif": "a" * 800,
+        "t/ab/ab12cd34ef-640.webp": "w" * 800,
+        "t/ab/ab12cd34ef-320.jpg": "j" * 800,
         "lessons/listen/index.html": "<!doctype html><title>倾听</title>" + "<p>倾听孩子</p>" * 300,
     }
     for name, text in files.items():
@@ -104,6 +108,10 @@ def test_cache_headers_match_the_s3_deploy(site_server):
         "/pagefind/s0/fragment/zh_abc.pf_fragment": IMMUTABLE,
         "/pagefind/s0/pagefind.zh_0123.pf_meta": IMMUTABLE,
         "/pagefind/pagefind-entry.json": SHORT,
+        "/t/ab/ab12cd34ef-640.avif": IMMUTABLE,
+        "/t/ab/ab12cd34ef-640.webp": IMMUTABLE,
+        "/t/ab/ab12cd34ef-320.jpg": IMMUTABLE,
+        "/manifest.webmanifest": SHORT,
         "/": SHORT,
     }.items():
         status, headers, _ = fetch(site_server + path)
@@ -118,6 +126,10 @@ def test_mime_types(site_server):
         "/v/k1/0a1b2c3d/zh.vtt": "text/vtt",
         "/pagefind/s0/fragment/zh_abc.pf_fragment": "application/octet-stream",
         "/pagefind/s0/pagefind.zh_0123.pf_meta": "application/octet-stream",
+        "/manifest.webmanifest": "application/manifest+json",
+        "/t/ab/ab12cd34ef-640.avif": "image/avif",
+        "/t/ab/ab12cd34ef-640.webp": "image/webp",
+        "/t/ab/ab12cd34ef-320.jpg": "image/jpeg",
     }.items():
         _, headers, _ = fetch(site_server + path)
         assert headers["Content-Type"].split(";")[0] == expected, path
