@@ -52,7 +52,7 @@ STUDIO_MEDIA_ACTIONS = {
     "transcoding.videoasset": ["add", "change", "delete", "choose"],
 }
 SCHOOL_MEDIA_ACTIONS = {"wagtaildocs.document": ["add", "change", "choose"]}
-EDITOR_MODEL_APPS = ["topics", "taxonomy"]
+EDITOR_MODEL_APPS = ["topics", "taxonomy", "engagement"]   # engagement: 本周家长课 schedule, 问卷
 
 
 def permissions(model_label, actions):
