@@ -1,10 +1,19 @@
 """``publish_site --verify`` and the worker's periodic check: compare what the database says is
-public (``cms.core.vocabulary``, through the site model) with the live parent site and the
-search index, repair any drift, and report what was found and fixed.
+public (``cms.core.vocabulary``, through the site model) with the live parent site and every
+search index, repair any drift, and report in Chinese what was found and fixed.
 
-Drift on the site: a public page without its file, a page file for a page that is no longer
-public, a page whose file does not show its current title. Drift in search: an entry missing or
-one that should not be there (page entry ids compared with the public searchable pages).
+What is compared:
+
+- **Pages:** a public page without its file, a page file for a page that is no longer public, a
+  page whose file does not show its current title.
+- **Problem shelves** (``/shelves/problem/<code>/``): one per problem, showing its title and
+  exactly the public courses and micro-lessons shelved under it (the cards' ``data-url``); a shelf
+  file for a problem that no longer exists is extra.
+- **Research topics** (the topic bank page): one section per topic with its title, its state
+  badge and its number of claiming schools; a section for a deleted topic is extra.
+- **Search entries, in each index** (the configured backend; the tests pass the embedded index
+  and Elasticsearch both): every entry that ``search.documents.all_entries()`` says belongs there
+  (pages, problems, topics) is present with the same URL and displayed text, nothing else is.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import logging
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -21,110 +31,220 @@ from .models import PublishedFile
 
 log = logging.getLogger("gongyu.publishing")
 
+BACKEND_LABELS = {"embedded": "内置搜索索引", "elasticsearch": "Elasticsearch 索引"}
+
+
+@dataclasses.dataclass
+class IndexDrift:
+    label: str
+    missing: list = dataclasses.field(default_factory=list)  # entry ids
+    extra: list = dataclasses.field(default_factory=list)
+    stale: list = dataclasses.field(default_factory=list)    # present with an old URL or text
+
+    @property
+    def total(self):
+        return len(self.missing) + len(self.extra) + len(self.stale)
+
 
 @dataclasses.dataclass
 class Drift:
     site_missing: list = dataclasses.field(default_factory=list)   # URLs public in the database, not on the site
     site_extra: list = dataclasses.field(default_factory=list)     # URLs on the site, not public any more
     site_stale: list = dataclasses.field(default_factory=list)     # URLs whose file shows an old title
-    search_missing: list = dataclasses.field(default_factory=list)  # entry ids
-    search_extra: list = dataclasses.field(default_factory=list)
+    shelf_missing: list = dataclasses.field(default_factory=list)  # problem codes
+    shelf_stale: list = dataclasses.field(default_factory=list)    # old title or other pages on it
+    shelf_extra: list = dataclasses.field(default_factory=list)
+    topic_missing: list = dataclasses.field(default_factory=list)  # topic codes
+    topic_stale: list = dataclasses.field(default_factory=list)
+    topic_extra: list = dataclasses.field(default_factory=list)
+    indexes: dict = dataclasses.field(default_factory=dict)        # backend name -> IndexDrift
 
     @property
     def site(self):
-        return len(self.site_missing) + len(self.site_extra) + len(self.site_stale)
+        return sum(len(items) for items in (self.site_missing, self.site_extra, self.site_stale, self.shelf_missing,
+                                            self.shelf_stale, self.shelf_extra, self.topic_missing,
+                                            self.topic_stale, self.topic_extra))
 
     @property
     def search(self):
-        return len(self.search_missing) + len(self.search_extra)
+        return sum(index.total for index in self.indexes.values())
 
     @property
     def total(self):
         return self.site + self.search
 
     def lines(self):
+        groups = [("网站缺少的页面", self.site_missing), ("网站上多余的页面", self.site_extra),
+                  ("网站上过期的页面", self.site_stale), ("网站缺少的问题书架", self.shelf_missing),
+                  ("网站上过期的问题书架", self.shelf_stale), ("网站上多余的问题书架", self.shelf_extra),
+                  ("课题库缺少的课题", self.topic_missing), ("课题库里过期的课题", self.topic_stale),
+                  ("课题库里多余的课题", self.topic_extra)]
+        for index in self.indexes.values():
+            groups += [(f"{index.label}缺少的条目", index.missing), (f"{index.label}中多余的条目", index.extra),
+                       (f"{index.label}中过期的条目", index.stale)]
         out = []
-        for label, items in (("网站缺少的页面", self.site_missing), ("网站上多余的页面", self.site_extra),
-                             ("网站上过期的页面", self.site_stale), ("搜索缺少的条目", self.search_missing),
-                             ("搜索中多余的条目", self.search_extra)):
+        for label, items in groups:
             if items:
                 shown = "、".join(items[:10]) + (f" 等 {len(items)} 个" if len(items) > 10 else "")
                 out.append(f"{label}:{shown}")
         return out
 
 
-def _shows_title(text, title):
+def _shows(text, value):
     from markupsafe import escape
 
-    return any(form in text for form in (str(escape(title)), html.escape(title, quote=False), html.escape(title)))
+    return any(form in text for form in (str(escape(value)), html.escape(value, quote=False), html.escape(value)))
 
 
-def site_drift(out=None) -> Drift:
+def _read(file):
+    return file.read_text(encoding="utf-8", errors="replace") if file is not None and file.exists() else None
+
+
+CARD_URL = re.compile(r'data-url="([^"]*)"')
+TOPIC_SECTION = re.compile(r'<section class="gy-topic" id="([^"]*)"')
+
+
+def _shelf_drift(drift, model, live):
+    for problem in model.problems.values():
+        code = problem.code.lower()
+        text = _read(live / "shelves" / "problem" / code / "index.html" if live else None)
+        if text is None:
+            drift.shelf_missing.append(problem.code)
+            continue
+        shelved = {html.unescape(u) for u in CARD_URL.findall(text)}
+        expected = {n.url for n in model.by_taxon.get(("problem", problem.id), []) if n.kind in ("course", "micro")}
+        if not _shows(text, problem.title) or shelved != expected:
+            drift.shelf_stale.append(problem.code)
+    if live and (live / "shelves" / "problem").is_dir():
+        codes = {p.code.lower() for p in model.problems.values()}
+        drift.shelf_extra += sorted(d.name for d in (live / "shelves" / "problem").iterdir()
+                                    if d.is_dir() and d.name not in codes)
+
+
+def _topic_drift(drift, model, live):
+    from .pages import page_file, topics_data
+
+    banks = model.of_kind("topics")
+    if not banks:
+        return
+    topics = topics_data()
+    for bank in banks:
+        text = _read(live / page_file(bank.url) if live else None)
+        if text is None:
+            continue  # the page itself is reported missing
+        parts = TOPIC_SECTION.split(text)
+        sections = {parts[i]: parts[i + 1].split("</section>")[0] for i in range(1, len(parts) - 1, 2)}
+        for topic in topics:
+            section = sections.pop(topic["code"].lower(), None)
+            if section is None:
+                drift.topic_missing.append(topic["code"])
+                continue
+            claims = f"认领的学校({len(topic['claims'])} 所)" if topic["claims"] else "尚无学校认领。"
+            if not (_shows(section, topic["title"]) and f"gy-badge--{topic['state']}" in section and claims in section):
+                drift.topic_stale.append(topic["code"])
+        drift.topic_extra += sorted(code.upper() for code in sections)
+
+
+def site_drift(out=None, drift=None) -> Drift:
     from .pages import page_file
     from .sitemodel import SiteModel
 
-    drift = Drift()
+    drift = drift or Drift()
     out = Path(out or settings.SITE_OUTPUT_DIR).absolute()
     live = releases.current_release(out)
     model = SiteModel()
     public_files = {page_file(n.url): n for n in model.nodes.values()}
     for path, node in sorted(public_files.items()):
-        file = live / path if live else None
-        if file is None or not file.exists():
+        text = _read(live / path if live else None)
+        if text is None:
             drift.site_missing.append(node.url)
-        elif not _shows_title(file.read_text(encoding="utf-8", errors="replace"), node.title):
+        elif not _shows(text, node.title):
             drift.site_stale.append(node.url)
     recorded = PublishedFile.objects.filter(target=str(out), page_id__isnull=False).values_list("path", flat=True)
     for path in sorted(set(recorded)):
         if path.endswith("index.html") and path not in public_files and live and (live / path).exists():
             drift.site_extra.append("/" + path.removesuffix("index.html"))
+    if model.home is not None:
+        _shelf_drift(drift, model, live)
+        _topic_drift(drift, model, live)
     return drift
 
 
-def _page_entry_ids(backend):
-    """Ids of the page entries in the index (those under the site root's tree path)."""
-    from cms.core.vocabulary import site_root
+# --- search -------------------------------------------------------------------------------------
 
-    root = site_root()
-    return set(backend.ids_under(root.path)) if root else set()
-
-
-def _expected_page_entries():
-    from search.documents import entry_for_page, public_pages
-
-    return [entry_for_page(page) for page in public_pages()]
+def _display(entry):
+    display = entry.display
+    return display.to_dict() if hasattr(display, "to_dict") else dict(display or {})
 
 
-def search_drift(drift: Drift) -> Drift:
-    """Page entries: each public searchable page has one, nothing else has one. (Problem and
-    topic entries are keyed by code and rewritten whenever those change.)"""
+def _expected_entries():
+    from search.documents import all_entries
+
+    return {entry.meta.id: entry for entry in all_entries()}
+
+
+def index_documents(backend) -> dict:
+    """{entry id: (url, display)} of every document in ``backend``'s index."""
+    if backend.name == "embedded":
+        from search.models import IndexEntry
+
+        return {row[0]: (row[1], row[2]) for row in IndexEntry.objects.values_list("entry_id", "url", "display")}
+    if backend.name == "elasticsearch":
+        from elasticsearch import helpers
+
+        if not backend._exists():
+            return {}
+        backend.client.indices.refresh(index=backend.alias)
+        hits = helpers.scan(backend.client, index=backend.alias, query={"query": {"match_all": {}}},
+                            _source=["url", "display"])
+        return {hit["_id"]: (hit["_source"].get("url"), hit["_source"].get("display") or {}) for hit in hits}
+    raise ValueError(f"不认识的搜索后端:{backend.name}")
+
+
+def default_backends():
     from search.backends import get_backend
 
-    expected = {entry.meta.id for entry in _expected_page_entries()}
-    actual = _page_entry_ids(get_backend())
-    drift.search_missing = sorted(expected - actual)
-    drift.search_extra = sorted(actual - expected)
+    return [get_backend()]
+
+
+def search_drift(drift: Drift, backends=None, expected=None) -> Drift:
+    """Each index holds exactly the entries that belong there, each with today's URL and text."""
+    expected = _expected_entries() if expected is None else expected
+    for backend in backends or default_backends():
+        index = drift.indexes[backend.name] = IndexDrift(BACKEND_LABELS.get(backend.name, backend.name))
+        actual = index_documents(backend)
+        index.missing = sorted(set(expected) - set(actual))
+        index.extra = sorted(set(actual) - set(expected))
+        index.stale = sorted(i for i in set(expected) & set(actual)
+                             if actual[i] != (expected[i].url, _display(expected[i])))
     return drift
 
 
-def repair_search(drift: Drift):
-    from search.backends import get_backend
+def repair_search(drift: Drift, backends=None, expected=None):
+    expected = _expected_entries() if expected is None else expected
+    for backend in backends or default_backends():
+        index = drift.indexes.get(backend.name)
+        if index is None or not index.total:
+            continue
+        rewrite = set(index.missing) | set(index.stale)
+        if rewrite:
+            backend.upsert([expected[i] for i in sorted(rewrite)])
+        if index.extra:
+            backend.delete(set(index.extra))
 
-    backend = get_backend()
-    missing = set(drift.search_missing)
-    if missing:
-        backend.upsert([e for e in _expected_page_entries() if e.meta.id in missing])
-    if drift.search_extra:
-        backend.delete(set(drift.search_extra))
+
+def find_drift(out=None, backends=None):
+    return search_drift(site_drift(out), backends)
 
 
-def verify(out=None, repair=True):
+def verify(out=None, repair=True, backends=None):
     """(drift found, drift left after repair). Repairs the site with a publish (a full one if an
-    incremental publish did not remove the drift) and the search index entry by entry."""
+    incremental publish did not remove the drift) and each search index entry by entry.
+    ``backends``: the indexes to compare (default: the configured one)."""
     from . import status
     from .publisher import publish
 
-    found = search_drift(site_drift(out))
+    found = find_drift(out, backends)
     if not repair or not found.total:
         return found, found
     if found.site:
@@ -138,14 +258,13 @@ def verify(out=None, repair=True):
             log.exception("核对后修复家长网站失败")
     if found.search:
         try:
-            repair_search(found)
+            repair_search(found, backends)
             status.succeeded(status.SEARCH)
         except Exception as error:  # noqa: BLE001
             status.failed(status.SEARCH, error)
             log.exception("核对后修复搜索索引失败")
-    left = search_drift(site_drift(out))
-    if found.total:
-        log.warning("核对:发现 %s 处不一致,修复后剩 %s 处。%s", found.total, left.total, ";".join(found.lines()))
+    left = find_drift(out, backends)
+    log.warning("核对:发现 %s 处不一致,修复后剩 %s 处。%s", found.total, left.total, ";".join(found.lines()))
     return found, left
 
 
@@ -153,12 +272,11 @@ def resync_search():
     """Write every entry again and drop those that should not be there (the search channel's
     retry after a failure: titles changed while the index was unreachable are caught too)."""
     from search.backends import get_backend
-    from search.documents import all_entries
 
     backend = get_backend()
-    entries = list(all_entries())
-    backend.upsert(entries)
-    extra = _page_entry_ids(backend) - {e.meta.id for e in entries}
+    entries = _expected_entries()
+    backend.upsert(list(entries.values()))
+    extra = set(index_documents(backend)) - set(entries)
     if extra:
         backend.delete(extra)
     return len(entries)

@@ -42,12 +42,46 @@ def test_verify_repairs_the_site_and_the_search_index_and_reports_it(tmp_path):
 
     text = run_verify(out)
     assert f"已修复 网站缺少的页面:{site_url}" in text
-    assert f"已修复 搜索缺少的条目:page-{gone_entry.pk}" in text
+    assert f"已修复 内置搜索索引缺少的条目:page-{gone_entry.pk}" in text
     if extra is not None:
-        assert f"搜索中多余的条目:page-{draft.pk}" in text
+        assert f"内置搜索索引中多余的条目:page-{draft.pk}" in text
     assert "网站上过期的页面" in text
     assert "核对完毕:发现并修复了" in text
     assert (release.current_release(out) / site_url.strip("/") / "index.html").exists()
     assert f"page-{gone_entry.pk}" in backend.ids_under("")
 
+    assert "没有需要修复的" in run_verify(out)
+
+
+def test_verify_repairs_problem_shelves_topics_and_stale_search_entries(tmp_path):
+    from cms.taxonomy.models import Problem
+    from cms.topics.models import ResearchTopic
+
+    out = tmp_path / "site"
+    publish(out)
+    live = release.current_release(out)
+    problems = list(Problem.objects.order_by("code"))
+    lost, renamed = problems[0], problems[1]
+    (live / "shelves" / "problem" / lost.code.lower() / "index.html").unlink()      # a shelf lost
+    Problem.objects.filter(pk=renamed.pk).update(title="核对时改名的问题")           # renamed behind the site's back
+    (live / "shelves" / "problem" / "zz-gone").mkdir()                               # a shelf for no problem
+    (live / "shelves" / "problem" / "zz-gone" / "index.html").write_text("<h1>旧问题</h1>")
+    topic = ResearchTopic.objects.order_by("code").first()
+    ResearchTopic.objects.filter(pk=topic.pk).update(title="核对时改名的课题")
+    backend = get_backend()
+    entry = documents.entry_for_problem(problems[2])
+    entry.title = entry.display["title"] = "过期的问题标题"
+    backend.upsert([entry])                                                           # a stale search entry
+
+    text = run_verify(out)
+    assert f"已修复 网站缺少的问题书架:{lost.code}" in text
+    assert f"网站上过期的问题书架:{renamed.code}" in text
+    assert "网站上多余的问题书架:zz-gone" in text
+    assert f"已修复 课题库里过期的课题:{topic.code}" in text
+    stale = next(line for line in text.splitlines() if line.startswith("已修复 内置搜索索引中过期的条目:"))
+    # the tampered entry, and the renamed problem's and topic's entries (renamed behind the feed's back)
+    assert {f"problem-{problems[2].code}", f"problem-{renamed.code}", f"topic-{topic.code}"} <= set(
+        stale.split(":", 1)[1].split("、"))
+    shelf = (release.current_release(out) / "shelves" / "problem" / renamed.code.lower() / "index.html").read_text()
+    assert "核对时改名的问题" in shelf
     assert "没有需要修复的" in run_verify(out)
