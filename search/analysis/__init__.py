@@ -4,7 +4,9 @@ The vocabulary lives next to this file and is the single source for everyone:
 
 - ``userdict.txt``  jieba user dictionary (``word [freq] [tag]``): family-education words
   (手机游戏, 短视频, 亲子沟通, 隔代教育, 幼小衔接, 校园欺凌…), so they stay one token;
-- ``synonyms.txt``  one synonym group per line, comma-separated, ``#`` comments;
+- ``synonyms.txt``  one synonym group per line, comma-separated, ``#`` comments; written for
+  Gongyu (family-education words, parents' colloquial words ↔ lesson words), under the
+  project's licence — no third-party word list;
 - ``stopwords.txt`` filler words (孩子, 怎么办, 如何…), one per line, ``#`` comments.
 
 Public functions (import them from ``search.analysis``):
@@ -47,8 +49,6 @@ HERE = Path(__file__).resolve().parent
 USERDICT = HERE / "userdict.txt"
 SYNONYMS = HERE / "synonyms.txt"
 STOPWORDS = HERE / "stopwords.txt"
-CILIN = HERE / "cilin.txt"  # general synonyms (同义词词林扩展版 extract; source and licence in the file)
-USE_CILIN = True
 
 __all__ = [
     "segment_for_index", "segment_query", "expand_synonyms", "query_terms", "index_text",
@@ -76,10 +76,7 @@ def stopwords() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def synonym_groups() -> tuple[tuple[str, ...], ...]:
     groups = []
-    lines = list(_lines(SYNONYMS))
-    if USE_CILIN and CILIN.exists():
-        lines += list(_lines(CILIN))
-    for line in lines:
+    for line in _lines(SYNONYMS):
         words = tuple(dict.fromkeys(normalise(w) for w in line.replace("，", ",").split(",") if w.strip()))
         if len(words) > 1:
             groups.append(words)

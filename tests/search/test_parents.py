@@ -16,10 +16,12 @@ from search.relevance import evaluate_parents, parents_entries, parents_queries
 # the dev half only; tests/search/README.md has the figures). The goal is nDCG@5 >= 0.85,
 # recall@10 >= 0.9 and no result for at most 2 % of answerable queries: not reached yet, so these
 # floors guard what is reached and the gap is reported.
+# Reset in session 4 after the Cilin extract was replaced by term groups written for Gongyu
+# (measured once on held-out: embedded 0.805/0.826, Elasticsearch 0.823/0.826, site 0.804/0.804).
 FLOOR = {
     "embedded": {"ndcg@5": 0.80, "recall@10": 0.82, "no_result_share": 0.02},
-    "elasticsearch": {"ndcg@5": 0.81, "recall@10": 0.82, "no_result_share": 0.02},
-    "site": {"ndcg@5": 0.77, "recall@10": 0.77, "no_result_share": 0.02},
+    "elasticsearch": {"ndcg@5": 0.82, "recall@10": 0.82, "no_result_share": 0.02},
+    "site": {"ndcg@5": 0.80, "recall@10": 0.80, "no_result_share": 0.02},
 }
 
 
