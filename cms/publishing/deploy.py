@@ -18,17 +18,19 @@ from botocore.config import Config
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
-# Files whose name carries their content hash (theme assets, Pagefind chunks) or that live under a
-# video revision folder never change under the same name.
+# Files whose name carries their content hash (theme assets, Pagefind chunks, card thumbnails
+# named by their source's hash: t/ab/<sha1>-320.webp) or that live under a video revision folder
+# never change under the same name.
 FINGERPRINTED = re.compile(
     r"(\.[0-9a-f]{8}\.(min\.)?(css|js)$)|(^pagefind/s\d+/(fragment|index|filter)/)|(\.pf_meta$)|(^v/[^/]+/[^/]+/)"
+    r"|(^t/[0-9a-f]{2}/[0-9a-f]{40}-\d+\.(avif|webp|jpg)$)"
 )
 TEXT_TYPES = {"text/html", "text/css", "text/javascript", "application/javascript", "application/json",
               "image/svg+xml", "text/plain", "text/vtt", "application/vnd.apple.mpegurl", "application/xml"}
 EXTRA_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".vtt": "text/vtt", ".m4s": "video/iso.segment",
                ".ts": "video/mp2t", ".pagefind": "application/wasm", ".pf_meta": "application/octet-stream",
                ".pf_index": "application/octet-stream", ".pf_fragment": "application/octet-stream",
-               ".pf_filter": "application/octet-stream", ".js": "text/javascript", ".json": "application/json"}
+               ".pf_filter": "application/octet-stream", ".avif": "image/avif", ".webp": "image/webp", ".js": "text/javascript", ".json": "application/json"}
 
 
 # One PUT per file keeps the ETag an MD5 of the content, which is how changes are detected.
