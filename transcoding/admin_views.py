@@ -8,7 +8,9 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.http import FileResponse, Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from wagtail.admin.panels import Panel
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views import chooser as snippet_chooser
 from wagtail.snippets.views import snippets as snippet_views
@@ -31,7 +33,10 @@ def status_payload(asset):
     return {
         "id": asset.pk, "status": asset.status, "label": status_label(asset),
         "progress": round(asset.progress * 100, 1), "eta_seconds": asset.eta_seconds,
-        "playable": asset.playable, "error": asset.error, "retryable": asset.retryable,
+        "eta": asset.eta_label, "phase": asset.phase_label,
+        "playable": asset.playable and asset.status != VideoAsset.Status.FAILED,
+        "error": asset.error, "retryable": asset.retryable,
+        "master_url": _reverse("files", asset.pk, "master.m3u8") if asset.playable and asset.output_prefix else "",
     }
 
 
@@ -42,7 +47,8 @@ def status_label(asset):
 
 
 class StatusColumn(Column):
-    """状态 with a progress bar, time left, the error and a 重试 button; kept live by video_status.js."""
+    """状态 with 可以播放, the pass, a progress bar, time left, the error and a 重试 button; kept
+    live by video_status.js."""
 
     def get_value(self, instance):
         return instance
@@ -54,7 +60,8 @@ class StatusColumn(Column):
         return context
 
 
-def render_status(asset, csrf_token):
+def render_status(asset, csrf_token, *, reload_when_done=True):
+    """The live status block (the listing, the edit page); ``video_status.js`` polls and updates it."""
     payload = status_payload(asset)
     retry = ""
     if asset.retryable:
@@ -64,14 +71,18 @@ def render_status(asset, csrf_token):
             '<button type="submit" class="button button-small button-secondary">重试</button></form>',
             _reverse("retry", asset.pk), csrf_token,
         )
-    eta = f"约剩 {_minutes_seconds(asset.eta_seconds)}" if asset.status == "processing" and asset.eta_seconds else ""
+    processing = asset.status == "processing"
     return format_html(
-        '<div class="gongyu-video-status" data-video-status="{}" data-status="{}">'
+        '<div class="gongyu-video-status" data-video-status="{}" data-status="{}" data-status-url="{}"{}>'
         '<strong class="gongyu-video-label">{}</strong> '
-        '<progress max="100" value="{}" {}>{}%</progress> <span class="gongyu-video-eta">{}</span>'
+        '<span class="gongyu-video-playable w-status w-status--primary" {}>可以播放</span> '
+        '<progress max="100" value="{}" {}>{}%</progress> '
+        '<span class="gongyu-video-phase">{}</span> <span class="gongyu-video-eta">{}</span>'
         '<div class="gongyu-video-error help-block help-critical" {}>{}</div>{}</div>',
-        asset.pk, asset.status, payload["label"], payload["progress"],
-        "" if asset.status == "processing" else "hidden", payload["progress"], eta,
+        asset.pk, asset.status, _reverse("status"), " data-reload-when-done" if reload_when_done else "",
+        payload["label"], "" if payload["playable"] and asset.status != "ready" else "hidden",
+        payload["progress"], "" if processing else "hidden", payload["progress"],
+        payload["phase"], payload["eta"],
         "" if asset.error else "hidden", asset.error, retry,
     )
 
@@ -95,8 +106,17 @@ class IndexView(snippet_views.IndexView):
         return super().get_base_queryset().filter(pk__in=visible_videos(self.request.user).values("pk"))
 
 
+class CreateView(snippet_views.CreateView):
+    def save_instance(self):
+        self.form.instance.uploaded_by = self.request.user  # who hears when it is ready or failed
+        return super().save_instance()
+
+
 class EditView(ScopedObjectMixin, snippet_views.EditView):
-    pass
+    def save_instance(self):
+        if getattr(self.form, "probe_facts", None) is not None:  # a new original file: its uploader
+            self.form.instance.uploaded_by = self.request.user
+        return super().save_instance()
 
 
 class UsageView(ScopedObjectMixin, snippet_views.UsageView):
@@ -155,6 +175,76 @@ def retry_view(request, pk):
     else:
         messages.warning(request, f"「{asset.title}」正在转码或已经完成,不需要重试。")
     return redirect(_reverse("list"))
+
+
+def _editable_or_404(request, pk):
+    asset = get_object_or_404(VideoAsset, pk=pk)
+    if not permission_policy.user_has_permission_for_instance(request.user, "change", asset):
+        raise Http404
+    return asset
+
+
+def restart_view(request, pk):
+    """重新转码: a Chinese confirmation page (GET), then the restart (POST, CSRF-checked); only for
+    who may edit the video — everyone else gets the same 404 as for a video that does not exist."""
+    asset = _editable_or_404(request, pk)
+    edit_url = _reverse("edit", asset.pk)
+    if request.method == "POST":
+        if jobs.restart(asset):
+            messages.success(request, f"「{asset.title}」已重新排队转码。转好最低清晰度后就可以播放。")
+        else:
+            messages.warning(request, f"「{asset.title}」正在排队或转码中,不需要重新转码。")
+        return redirect(edit_url)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return TemplateResponse(request, "transcoding/restart_confirm.html", {
+        "video": asset, "edit_url": edit_url, "action_url": _reverse("restart", asset.pk),
+        "busy": not asset.restartable,
+    })
+
+
+def ladder_rows(asset):
+    """The edit page's ladder: each rung's resolution, bitrate and size, then the audio-only version."""
+    outputs = asset.outputs or {}
+    rows = [{"name": f"{min(r['width'], r['height'])}p", "resolution": f"{r['width']}×{r['height']}",
+             "kbps": round(r.get("average_bps", 0) / 1000), "peak_kbps": round(r.get("peak_bps", 0) / 1000),
+             "mb": _megabytes(r.get("bytes", 0))} for r in outputs.get("rungs") or []]
+    audio = outputs.get("audio")
+    return rows, ({"kbps": round(audio.get("average_bps", 0) / 1000), "mb": _megabytes(audio.get("bytes", 0))}
+                  if audio else None)
+
+
+def _megabytes(size):
+    return f"{size / 1_000_000:.1f}"
+
+
+class VideoPreviewPanel(Panel):
+    """The edit page's 播放和清晰度 panel: the live status, a player of the current renditions
+    (through the permission-checked file view), the poster, the ladder and 重新转码."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "transcoding/preview_panel.html"
+
+        def is_shown(self):
+            return bool(self.instance and self.instance.pk)
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            asset = self.instance
+            rows, audio = ladder_rows(asset)
+            has_files = bool(asset.output_prefix) and asset.playable
+            context.update({
+                "video": asset,
+                "status_html": render_status(asset, get_token(self.request), reload_when_done=False),
+                "master_url": _reverse("files", asset.pk, "master.m3u8") if has_files else "",
+                "poster_url": _reverse("files", asset.pk, "poster.jpg") if has_files else "",
+                "rungs": rows, "audio": audio,
+                "total_mb": _megabytes((asset.outputs or {}).get("bytes", 0)),
+                "original_mb": _megabytes(asset.size_bytes or 0),
+                "restart_url": _reverse("restart", asset.pk)
+                if permission_policy.user_has_permission_for_instance(self.request.user, "change", asset) else "",
+            })
+            return context
 
 
 def status_view(request):

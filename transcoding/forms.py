@@ -35,6 +35,13 @@ def _sha1(path):
     return digest.hexdigest()
 
 
+class FileNameInput(forms.ClearableFileInput):
+    """目前:<file name> without a link: stored originals and captions are not served at /media/
+    (that link opened an English "Not Found"); the edit page's player shows the video instead."""
+
+    template_name = "transcoding/widgets/file_no_link.html"
+
+
 class VideoAssetForm(WagtailAdminModelForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
@@ -49,6 +56,9 @@ class VideoAssetForm(WagtailAdminModelForm):
         if "key" in self.fields:
             self.fields["key"].required = False
             self.fields["key"].help_text = "可以不填,系统会自动生成。课程包里引用这段视频时用它。"
+        for name in ("original", "captions"):
+            if name in self.fields:
+                self.fields[name].widget = FileNameInput(attrs=self.fields[name].widget.attrs)
         if "original" in self.fields:
             self.fields["original"].widget.attrs["accept"] = "video/*"
             self.fields["original"].help_text = "手机、相机或录屏软件导出的视频(MP4、MOV、MKV、WebM…)。上传后会先检查,再在后台转码。"

@@ -24,7 +24,7 @@ from django_tasks import default_task_backend, task
 from cms.core import changes
 
 from .ladder import ladder_revision
-from .models import VideoAsset
+from .models import VideoAsset, video_finished
 from .outputs import StorageSink, delete_tree
 from .pipeline import transcode
 from .probe import ProbeFailed, probe
@@ -66,16 +66,40 @@ def retry(asset):
     """The admin's 重试 button: start again from the original file."""
     if not asset.retryable:
         return False
-    VideoAsset.objects.transition(asset.pk, Status.PENDING, progress=0.0, eta_seconds=None, error="", attempts=0)
+    VideoAsset.objects.transition(asset.pk, Status.PENDING, progress=0.0, eta_seconds=None, error="", attempts=0,
+                                  phase="", playable_eta_seconds=None)
     enqueue(asset)
     return True
+
+
+def restart(asset):
+    """The edit page's 重新转码: transcode again from the stored original (a finished, failed or
+    interrupted video; not one that is waiting or being transcoded). The current renditions stay
+    where they are — the edit page's player and the parent site keep them — until the new ones
+    are complete."""
+    if not asset.restartable:
+        return False
+    busy = Q(status__in=[Status.PENDING, Status.PROCESSING])
+    stale = Q(status=Status.PROCESSING, heartbeat_at__lt=timezone.now() - timedelta(
+        seconds=settings.GONGYU_TRANSCODE_STALE_SECONDS))
+    if not VideoAsset.objects.transition(asset.pk, Status.PENDING, when=~busy | stale, progress=0.0,
+                                         eta_seconds=None, error="", attempts=0, phase="",
+                                         playable_eta_seconds=None, transcoded_at=None):
+        return False
+    enqueue(asset)
+    return True
+
+
+def _announce_finished(asset_id, outcome):
+    transaction.on_commit(lambda: video_finished.send_robust(sender=VideoAsset, video_id=asset_id, outcome=outcome))
 
 
 def queue_replaced(asset):
     """A new original file was stored for ``asset`` (saved already): transcode it again. The
     parent site keeps the reviewed outputs until a page showing the video is approved again."""
     VideoAsset.objects.transition(asset.pk, Status.PENDING, event=changes.VIDEO_REPLACED, progress=0.0,
-                                  eta_seconds=None, error="", attempts=0, playable=False)
+                                  eta_seconds=None, error="", attempts=0, playable=False, phase="",
+                                  playable_eta_seconds=None)
     enqueue(asset)
 
 
@@ -85,7 +109,7 @@ def _claim(asset_id):
     claimable = Q(status__in=[Status.PENDING, Status.FAILED]) | Q(status=Status.PROCESSING, heartbeat_at__lt=stale)
     return VideoAsset.objects.transition(
         asset_id, Status.PROCESSING, when=claimable, progress=0.0, eta_seconds=None, error="",
-        heartbeat_at=timezone.now(), attempts=F("attempts") + 1)
+        phase="", playable_eta_seconds=None, heartbeat_at=timezone.now(), attempts=F("attempts") + 1)
 
 
 def _local_copy(field, folder):
@@ -136,9 +160,10 @@ def run_job(asset_id, attempt=1):
     with transaction.atomic():
         VideoAsset.objects.transition(
             asset.pk, Status.READY, event=changes.VIDEO_READY, progress=1.0, eta_seconds=0.0, playable=True,
-            error="", outputs=manifest, output_prefix=prefix, transcoded_at=timezone.now(),
+            phase="", playable_eta_seconds=0.0, error="", outputs=manifest, output_prefix=prefix, transcoded_at=timezone.now(),
             heartbeat_at=timezone.now(), duration_seconds=manifest["duration"])
         _promote_if_unreviewed(asset.pk)
+        _announce_finished(asset.pk, "ready")
     if old and old != prefix and not _is_live_prefix(asset.pk, old):
         delete_tree(old)
     return "ready"
@@ -174,7 +199,9 @@ def promote(asset):
 
 
 def _fail(asset, message):
-    VideoAsset.objects.transition(asset.pk, Status.FAILED, error=message, eta_seconds=None)
+    if VideoAsset.objects.transition(asset.pk, Status.FAILED, error=message, eta_seconds=None, phase="",
+                                     playable_eta_seconds=None):
+        _announce_finished(asset.pk, "failed")
 
 
 def _transcode(asset, work):
@@ -190,15 +217,20 @@ def _transcode(asset, work):
     captions_sum = asset.captions.name if asset.captions else ""
     revision = ladder_revision(asset.checksum or asset.original.name, facts, captions_sum)
     prefix = hls_prefix(asset, revision)
-    saved = {"at": 0.0, "playable": False}
+    saved = {"at": 0.0, "playable": False, "phase": None}
 
     def on_progress(progress):
         now = time.monotonic()
         became_playable = progress.playable and not saved["playable"]
-        if now - saved["at"] < SAVE_EVERY_SECONDS and not became_playable:
+        new_phase = progress.phase != saved["phase"]
+        if now - saved["at"] < SAVE_EVERY_SECONDS and not became_playable and not new_phase:
             return
-        saved["at"] = now
+        saved["at"], saved["phase"] = now, progress.phase
+        # the estimates are None until the running pass has a measured speed: the admin then
+        # shows no figure rather than a guess
         fields = {"progress": round(progress.fraction, 4), "eta_seconds": progress.eta_seconds,
+                  "playable_eta_seconds": progress.playable_eta_seconds,
+                  "phase": progress.phase if progress.phase in ("waiting", "first", "second") else "",
                   "heartbeat_at": timezone.now()}
         if became_playable:
             saved["playable"] = True

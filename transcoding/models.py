@@ -6,13 +6,36 @@ holds beyond its original file (probe facts, HLS renditions, poster) is the pipe
 
 import uuid
 
+from django.conf import settings
 from django.db import models
+from django.dispatch import Signal
 from wagtail.models import CollectionMember
 from wagtail.search import index
 
 
 def new_video_key():
     return f"v-{uuid.uuid4().hex[:10]}"
+
+
+# The passes of a transcode as a teacher reads them (``pipeline.Progress.phase``).
+PHASE_LABELS = {
+    "waiting": "排队:等待空闲的转码位置",
+    "first": "第一遍:最低清晰度+音频",
+    "second": "第二遍:其余清晰度",
+}
+
+
+# Sent once a transcode ends for good, after its transaction commits: sender=VideoAsset,
+# video_id=…, outcome="ready" | "failed". The dashboard's notifications (admin and e-mail) listen.
+video_finished = Signal()
+
+
+def eta_text(seconds):
+    """约剩 m:ss from a measured estimate; nothing at all while there is no measurement yet."""
+    if seconds is None or seconds < 0:
+        return ""
+    seconds = int(round(seconds))
+    return f"约剩 {seconds // 60}:{seconds % 60:02d}"
 
 
 class VideoAssetQuerySet(models.QuerySet):
@@ -73,6 +96,10 @@ class VideoAsset(CollectionMember, index.Indexed, models.Model):
     eta_seconds = models.FloatField("预计剩余(秒)", null=True, blank=True, editable=False)
     playable = models.BooleanField("可以播放", default=False, editable=False,
                                    help_text="最低一档和声音已经转好,先可以播放。")
+    phase = models.CharField("转码阶段", max_length=16, blank=True, editable=False)
+    playable_eta_seconds = models.FloatField("预计多久可以播放(秒)", null=True, blank=True, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True,
+                                    editable=False, on_delete=models.SET_NULL, related_name="+")
     error = models.TextField("错误信息", blank=True, editable=False)
     attempts = models.PositiveIntegerField("尝试次数", default=0, editable=False)
     heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True, editable=False)
@@ -115,6 +142,23 @@ class VideoAsset(CollectionMember, index.Indexed, models.Model):
         if self.status != self.Status.PROCESSING or self.heartbeat_at is None:
             return False
         return timezone.now() - self.heartbeat_at > timedelta(seconds=settings.GONGYU_TRANSCODE_STALE_SECONDS)
+
+    @property
+    def busy(self):
+        return self.status in (self.Status.PENDING, self.Status.PROCESSING) and not self.interrupted
+
+    @property
+    def phase_label(self):
+        return PHASE_LABELS.get(self.phase, "") if self.status == self.Status.PROCESSING and not self.interrupted else ""
+
+    @property
+    def eta_label(self):
+        return eta_text(self.eta_seconds) if self.status == self.Status.PROCESSING and not self.interrupted else ""
+
+    @property
+    def restartable(self):
+        """重新转码 from the original is offered unless a job is waiting for or running on it."""
+        return not self.busy
 
     @property
     def retryable(self):

@@ -42,6 +42,7 @@ class VideoAssetViewSet(SnippetViewSet):
     search_fields = ["title", "key"]
     search_backend_name = None
     index_view_class = admin_views.IndexView
+    add_view_class = admin_views.CreateView
     edit_view_class = admin_views.EditView
     delete_view_class = admin_views.DeleteView
     usage_view_class = admin_views.UsageView
@@ -53,6 +54,7 @@ class VideoAssetViewSet(SnippetViewSet):
         FieldPanel("captions"),
         FieldPanel("collection"),
         FieldPanel("key"),
+        admin_views.VideoPreviewPanel(heading="播放和清晰度"),
     ]
 
     @property
@@ -69,6 +71,7 @@ class VideoAssetViewSet(SnippetViewSet):
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
             path("retry/<int:pk>/", admin_views.retry_view, name="retry"),
+            path("restart/<int:pk>/", admin_views.restart_view, name="restart"),
             path("status/", admin_views.status_view, name="status"),
             path("files/<int:pk>/<path:path>", admin_views.output_file_view, name="files"),
         ]

@@ -1,5 +1,6 @@
 """E-mail for what happens outside the review workflow (Wagtail mails review requests, approvals
-and send-backs itself, with Chinese texts): a video ready to play (to its studio), a topic claim
+and send-backs itself, with Chinese texts): a video transcoded or failed (to whoever uploaded it,
+else its studio; ``transcoding.models.video_finished``, sent once per finished job), a topic claim
 that changed (to the editors and the school's admins). Mail goes out after the change commits and
 never fails the change: with no mail server it is written to var/mail/ (settings)."""
 
@@ -34,23 +35,36 @@ def base_context():
     return {"admin_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/admin/"}
 
 
-def on_change(sender, change, **kwargs):
-    from cms.core import changes
-
-    if change.event == changes.VIDEO_READY and change.video_id:
-        video_ready(change.video_id)
+def on_video_finished(sender, video_id, outcome, **kwargs):
+    video_mail(video_id, "video_ready" if outcome == "ready" else "video_failed")
 
 
 def video_ready(video_id):
+    video_mail(video_id, "video_ready")
+
+
+def video_mail(video_id, template):
+    from django.urls import reverse
+
     from cms.studios.models import StudioRole
     from transcoding.models import VideoAsset
 
-    video = VideoAsset.objects.filter(pk=video_id).first()
-    role = StudioRole.objects.filter(collection_id=video.collection_id).first() if video else None
-    if role is None:
+    video = VideoAsset.objects.filter(pk=video_id).select_related("uploaded_by").first()
+    if video is None:
         return
-    users = get_user_model().objects.filter(groups=role.group)
-    mail("video_ready", {**base_context(), "video": video, "studio": role.studio}, addresses(users))
+    role = StudioRole.objects.filter(collection_id=video.collection_id).select_related("studio").first()
+    User = get_user_model()
+    uploader = video.uploaded_by
+    if uploader is not None and uploader.is_active and uploader.email:
+        users = User.objects.filter(pk=uploader.pk)
+    elif role is not None:
+        users = User.objects.filter(groups=role.group)
+    else:
+        return
+    edit_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(
+        "wagtailsnippets_transcoding_videoasset:edit", args=(video.pk,))
+    mail(template, {**base_context(), "video": video, "studio": role.studio if role else None,
+                    "edit_url": edit_url}, addresses(users))
 
 
 def claim_saved(sender, instance, created, **kwargs):
@@ -78,10 +92,7 @@ def connect():
 
     from cms.topics.models import TopicClaim
 
-    try:
-        from cms.core import changes
-    except ImportError:
-        changes = None
-    if changes is not None:
-        changes.changed.connect(on_change, dispatch_uid="gongyu-dashboard-notifications")
+    from transcoding.models import video_finished
+
+    video_finished.connect(on_video_finished, dispatch_uid="gongyu-dashboard-video-mail")
     post_save.connect(claim_saved, sender=TopicClaim, dispatch_uid="gongyu-dashboard-claim-mail")

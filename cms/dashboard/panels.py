@@ -41,13 +41,18 @@ def video_rows(videos):
     rows = []
     for video in videos[:LIST_LIMIT]:
         rows.append({
+            "id": video.pk,
             "title": video.title,
-            "status": video.get_status_display(),
+            "status": "已中断" if video.interrupted else video.get_status_display(),
+            "status_code": video.status,
             "failed": video.status == VideoAsset.Status.FAILED,
-            "playable": video.playable,
+            "playable": video.playable and video.status != VideoAsset.Status.FAILED,
+            "phase": video.phase_label,
+            "eta": video.eta_label,
             "progress": round((video.progress or 0) * 100) if video.progress <= 1 else round(video.progress),
             "error": video.error,
             "edit_url": reverse("wagtailsnippets_transcoding_videoasset:edit", args=(video.pk,)),
+            "status_url": reverse("wagtailsnippets_transcoding_videoasset:status"),
             "retry_url": reverse("wagtailsnippets_transcoding_videoasset:retry", args=(video.pk,))
             if video.retryable else "",
         })
@@ -178,11 +183,48 @@ class SchoolPanel(RolePanel):
         return {"schools": schools}
 
 
+class VideoNoticePanel(RolePanel):
+    """消息: the uploader's own videos that failed, or finished in the last days (the admin side of
+    the video mails, on the homepage every role sees first)."""
+
+    name = "gongyu_video_notices"
+    template_name = "dashboard/video_notices.html"
+    order = 5
+    DAYS = 7
+
+    def data(self):
+        from django.db.models import Q
+
+        from transcoding.models import VideoAsset
+
+        since = timezone.now() - datetime.timedelta(days=self.DAYS)
+        videos = (VideoAsset.objects.filter(uploaded_by=self.request.user)
+                  .filter(Q(status=VideoAsset.Status.FAILED) | Q(status=VideoAsset.Status.READY, transcoded_at__gte=since))
+                  .order_by(NEEDS_ATTENTION_FIRST, "-transcoded_at", "-created_at"))
+        notices = []
+        for video in videos[:LIST_LIMIT]:
+            edit_url = reverse("wagtailsnippets_transcoding_videoasset:edit", args=(video.pk,))
+            if video.status == VideoAsset.Status.FAILED:
+                text = f"视频「{video.title}」转码失败:{video.error}" if video.error else f"视频「{video.title}」转码失败。"
+            else:
+                text = f"视频「{video.title}」已转码完成,可以播放了。"
+            notices.append({"text": text, "failed": video.status == VideoAsset.Status.FAILED, "edit_url": edit_url})
+        return {"notices": notices}
+
+    def render_html(self, parent_context=None):
+        context = self.get_context_data(parent_context)
+        if not context["notices"]:
+            return ""
+        from django.template.loader import render_to_string
+
+        return render_to_string(self.template_name, context, request=self.request)
+
+
 def panels_for(request):
     from cms.studios.api import schools_of, studios_of
 
     user = request.user
-    panels = []
+    panels = [VideoNoticePanel(request)]
     if is_editor(user):
         panels.append(EditorPanel(request))
     teacher_roles = list(studios_of(user))

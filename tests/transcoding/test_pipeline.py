@@ -1,6 +1,7 @@
 """The ladder on real generated sources with real ffmpeg: which rungs, their shape, their playlists."""
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -307,10 +308,10 @@ def test_manage_py_transcode_says_when_the_video_will_be_playable_and_done(tmp_p
     out, err = io.StringIO(), io.StringIO()
     call_command("transcode", str(source), out=str(tmp_path / "hls"), stdout=out, stderr=err)
     lines = err.getvalue().splitlines()
-    assert lines[0].startswith("最低清晰度和声音:")
+    assert lines[0].startswith("第一遍:最低清晰度+音频 ")  # the admin's words for the passes
     # when the rest of the ladder starts, the video is already playable and the time left is known
-    assert [line for line in lines if line.startswith("其余清晰度:已可播放,全部还需 ") and line.endswith(" 秒")]
-    assert lines[-1] == "完成:全部完成"
+    assert [line for line in lines if re.fullmatch(r"第二遍:其余清晰度 \d+% 可以播放,约剩 \d+:\d\d", line)]
+    assert lines[-1] == "完成 100% 全部完成"
     summary = json.loads(out.getvalue())
     assert 0 < summary["playable_after_seconds"] <= summary["wall_seconds"]
     assert [r["name"] for r in summary["rungs"]] == ["240p", "360p"]

@@ -10,28 +10,34 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from transcoding.models import PHASE_LABELS, eta_text
 from transcoding.outputs import FolderSink
 from transcoding.pipeline import transcode
 from transcoding.runner import FfmpegFailed
 from transcoding.validation import VideoRejected, validate_video
 
 
-PHASES = {"waiting": "等待空闲的转码位置", "first": "最低清晰度和声音", "second": "其余清晰度", "done": "完成"}
-
-
-def _seconds(value):
-    return f"{value:.0f} 秒" if value < 120 else f"{value // 60:.0f} 分 {value % 60:02.0f} 秒"
+# The same words as the admin's status (transcoding.models.PHASE_LABELS, eta_text).
+PHASES = {**PHASE_LABELS, "done": "完成"}
+LINE_EVERY_SECONDS = 10.0  # without a terminal: one status line this often (and at every change of pass)
 
 
 def time_left(progress):
-    """The time left as a teacher reads it (e.g. 可以播放还需 12 秒,全部还需 2 分 20 秒)."""
+    """The time left as the admin shows it: 约剩 m:ss from the measured speed, nothing guessed
+    before the first measurement (e.g. 可以播放,约剩 2:20 — 可以播放还需约 0:12,约剩 2:20)."""
     if progress.phase == "done":
         return "全部完成"
     if progress.eta_seconds is None:
-        return "正在估算剩余时间…"
+        return "正在测量速度…"
     if progress.playable:
-        return f"已可播放,全部还需 {_seconds(progress.eta_seconds)}"
-    return f"可以播放还需 {_seconds(progress.playable_eta_seconds or 0)},全部还需 {_seconds(progress.eta_seconds)}"
+        return f"可以播放,{eta_text(progress.eta_seconds)}"
+    until = eta_text(progress.playable_eta_seconds or 0).replace("约剩 ", "")
+    return f"可以播放还需约 {until},全部{eta_text(progress.eta_seconds)}"
+
+
+def status_line(progress):
+    """One line: the pass, the progress and the time left (第一遍:最低清晰度+音频 35% 可以播放还需约 0:12,全部约剩 1:40)."""
+    return f"{PHASES.get(progress.phase, '转码')} {progress.fraction * 100:.0f}% {time_left(progress)}"
 
 
 class Command(BaseCommand):
@@ -60,7 +66,7 @@ class Command(BaseCommand):
         target = Path(out) if out else source.with_name(f"{source.stem}-hls")
         bar = tqdm(total=100, unit="%", desc="转码", disable=not sys.stderr.isatty(), file=sys.stderr,
                    bar_format="{desc} {bar} {n:.0f}% {postfix}")
-        said = {"phase": None, "eta": False, "playable_at": None}
+        said = {"phase": None, "eta": False, "playable_at": None, "at": 0.0}
         started = time.monotonic()
 
         def on_progress(progress):
@@ -70,11 +76,14 @@ class Command(BaseCommand):
             bar.refresh()
             if progress.playable and said["playable_at"] is None:
                 said["playable_at"] = time.monotonic() - started
-            # without a terminal (logs, CI): one line when a pass starts and when the first estimate is known
+            # without a terminal (logs, CI): a line when a pass starts, when the first estimate is
+            # known, and every LINE_EVERY_SECONDS
             known = progress.eta_seconds is not None
-            if bar.disable and (progress.phase != said["phase"] or (known and not said["eta"])):
-                self.stderr.write(f"{PHASES.get(progress.phase, '转码')}:{time_left(progress)}")
-                said["phase"] = progress.phase
+            now = time.monotonic()
+            if bar.disable and (progress.phase != said["phase"] or (known and not said["eta"])
+                                or now - said["at"] >= LINE_EVERY_SECONDS):
+                self.stderr.write(status_line(progress))
+                said["phase"], said["at"] = progress.phase, now
                 said["eta"] = said["eta"] or known
 
         work = Path(tempfile.mkdtemp(prefix="gongyu-transcode-"))
