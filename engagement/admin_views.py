@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import io
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import kinds, reports
+from . import surveys as survey_results
 from .access import is_editor, visible_schools
-from .models import Comment
+from .models import Comment, Survey, SurveyTally, SurveyTextAnswer
 from .periods import BadPeriod, monday, parse_week, term_start, week_label
 
 
@@ -119,3 +123,81 @@ def moderate(request, pk):
         raise Http404
     Comment.objects.filter(pk=pk).update(status=status)
     return redirect("engagement_comments")
+
+
+# ---------------------------------------------------------------------------------------------
+# 问卷 results: editors see every answer set; a school admin only those that came through their
+# school's link (a survey link without a school code counts for editors only).
+
+def _survey_scope(request):
+    schools = visible_schools(request.user)
+    if not schools.exists():
+        raise PermissionDenied
+    editor = is_editor(request.user)
+    visible = Survey.objects.all() if editor else Survey.objects.filter(published=True)
+    return schools, editor, visible
+
+
+def survey_list(request):
+    schools, editor, visible = _survey_scope(request)
+    tallies = SurveyTally.objects.filter(question=None, option=-1)
+    if not editor:
+        tallies = tallies.filter(school__in=schools)
+    counts = dict(tallies.values("survey_id").annotate(n=Sum("count")).values_list("survey_id", "n").order_by())
+    rows = [{"survey": s, "responses": counts.get(s.pk, 0)} for s in visible]
+    return TemplateResponse(request, "engagement/survey_list.html", {"rows": rows, "editor": editor})
+
+
+def _survey_report(request, pk):
+    schools, editor, visible = _survey_scope(request)
+    survey = get_object_or_404(visible, pk=pk)
+    scope, chosen = (None if editor else list(schools)), None
+    code = request.GET.get("school")
+    if code:
+        chosen = schools.filter(code=code).first()
+        if chosen is None:
+            raise Http404   # another school's answers: as if it did not exist
+        scope = [chosen]
+    return survey_results.results(survey, scope), schools, editor, chosen
+
+
+def survey_detail(request, pk):
+    report, schools, editor, chosen = _survey_report(request, pk)
+    charts = [{"id": q["id"], "label": q["label"], "kind": q["kind"],
+               "options": [{"name": o["label"], "value": o["count"]} for o in q["options"]]}
+              for q in report["questions"] if q["kind"] != "text"]
+    from cms.taxonomy.models import Problem
+
+    return TemplateResponse(request, "engagement/survey_results.html", {
+        "report": report, "survey": report["survey"], "charts": charts, "editor": editor, "chosen": chosen,
+        "schools": schools, "problems": Problem.objects.order_by("code") if editor else [],
+    })
+
+
+def survey_export(request, pk):
+    report, schools, editor, chosen = _survey_report(request, pk)
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    buffer = io.BytesIO()
+    (survey_results.write_csv if fmt == "csv" else survey_results.write_xlsx)(report, buffer)
+    name = f"survey-{report['survey'].slug}{'-' + chosen.code if chosen else ''}.{fmt}"
+    content_type = ("text/csv; charset=utf-8" if fmt == "csv"
+                    else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+def tag_answer(request, pk):
+    """An editor tags an open answer with problems (P001…): the district's problem list grows
+    from parents' words."""
+    if not is_editor(request.user):
+        raise PermissionDenied
+    from cms.taxonomy.models import Problem
+
+    answer = get_object_or_404(SurveyTextAnswer.objects.select_related("response"), pk=pk)
+    answer.problems.set(Problem.objects.filter(pk__in=[p for p in request.POST.getlist("problems") if p.isdigit()]))
+    messages.success(request, "已保存问题标签。")
+    return redirect(reverse("engagement_survey", args=[answer.response.survey_id]) + f"#answer-{answer.pk}")

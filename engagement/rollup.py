@@ -18,7 +18,7 @@ from django.db.models import Case, Count, F, IntegerField, Max, Value, When
 from django.utils import timezone
 
 from . import kinds
-from .models import DaySalt, Quota, RawEvent, Rollup, RollupState
+from .models import DaySalt, Quota, RawEvent, Rollup, RollupState, SurveyResponse, SurveyTally
 from .periods import monday, span, term_start
 
 SETTLE = datetime.timedelta(seconds=5)
@@ -80,13 +80,47 @@ def run_rollup(now=None):
     RollupState.objects.get_or_create(pk=1)
     after = RollupState.objects.get(pk=1).last_event_id
     upto = RawEvent.objects.filter(id__gt=after, received_at__lte=now - SETTLE).aggregate(m=Max("id"))["m"]
+    surveys = tally_surveys(now)
     if upto is None:
-        return {"events": 0, "slices": 0, "rows": 0}
+        return {"events": 0, "slices": 0, "rows": 0, "surveys": surveys}
     slices = touched(after, upto)
     rows = sum(recount(period, start, sorted(schools)) for (period, start), schools in sorted(slices.items()))
     events = RawEvent.objects.filter(id__gt=after, id__lte=upto).count()
     RollupState.objects.filter(pk=1, last_event_id__lt=upto).update(last_event_id=upto)
-    return {"events": events, "slices": len(slices), "rows": rows}
+    return {"events": events, "slices": len(slices), "rows": rows, "surveys": surveys}
+
+
+def recount_survey(survey_id):
+    """Replace the tallies of one survey by a recount of its answer sets."""
+    counts = {}
+    answers = SurveyResponse.objects.filter(survey_id=survey_id).values_list("school_id", "answers")
+    for school, given in answers.iterator(chunk_size=2000):
+        counts[(school, None, -1)] = counts.get((school, None, -1), 0) + 1
+        for qid, value in given.items():
+            question = int(qid)
+            options = value if isinstance(value, list) else [value if isinstance(value, int) else -1]
+            for option in {-1, *options}:
+                counts[(school, question, option)] = counts.get((school, question, option), 0) + 1
+    with transaction.atomic():
+        RollupState.objects.select_for_update().get(pk=1)
+        SurveyTally.objects.filter(survey_id=survey_id).delete()
+        SurveyTally.objects.bulk_create([
+            SurveyTally(survey_id=survey_id, school_id=school, question_id=question, option=option, count=n)
+            for (school, question, option), n in counts.items()], batch_size=2000)
+
+
+def tally_surveys(now):
+    """Recount the surveys that got answers since the last run; returns how many."""
+    after = RollupState.objects.get(pk=1).last_survey_response_id
+    upto = SurveyResponse.objects.filter(id__gt=after, received_at__lte=now - SETTLE).aggregate(m=Max("id"))["m"]
+    if upto is None:
+        return 0
+    surveys = sorted(set(SurveyResponse.objects.filter(id__gt=after, id__lte=upto)
+                         .values_list("survey_id", flat=True).distinct().order_by()))
+    for survey_id in surveys:
+        recount_survey(survey_id)
+    RollupState.objects.filter(pk=1, last_survey_response_id__lt=upto).update(last_survey_response_id=upto)
+    return len(surveys)
 
 
 def prune(today=None):

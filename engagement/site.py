@@ -1,6 +1,6 @@
 """What participation adds to the parent site: the 本周家长课 panel on the home page, the
 本周家长课 page, one page per school with its class links and a printable sheet of QR codes,
-and the privacy notice. ``cms.publishing.pages.plan`` calls ``extend_plan`` (one line there).
+the published 问卷 (``/surveys/<slug>/``) and the privacy notice. ``cms.publishing.pages.plan`` calls ``extend_plan`` (one line there).
 
 The school link is ``/weekly/?s=<school code>[&c=<class>]``: it never changes, so a sheet
 printed once for the 家长会 keeps working; ``engagement.js`` remembers the school and class from
@@ -24,14 +24,19 @@ def lectures(model, today=None):
     week = monday(today or timezone.localdate())
     last = week + datetime.timedelta(weeks=WEEKS_AHEAD)
     rows = (WeeklyLecture.objects.filter(week__gte=week, week__lte=last)
-            .select_related("stage").order_by("week", "stage__sort_order", "stage__pk"))
+            .select_related("stage", "group").prefetch_related("group__schools")
+            .order_by("week", "stage__sort_order", "stage__pk", "group__name"))
     weeks = {}
     for lecture in rows:
         node = model.nodes.get(lecture.page_id)
         if node is None:      # a draft, private or unpublished page is never announced
             continue
+        # A group's lecture replaces the all-schools one of its week and 学段 for the group's
+        # schools: engagement.js shows each school (from its link) only what is meant for it.
         weeks.setdefault(lecture.week, []).append({
-            "stage": lecture.stage.name, "note": lecture.note, "page": node.card()})
+            "stage": lecture.stage.name, "stage_code": lecture.stage.code, "note": lecture.note, "page": node.card(),
+            "group": lecture.group.name if lecture.group_id else "",
+            "schools": " ".join(sorted(s.code for s in lecture.group.schools.all())) if lecture.group_id else ""})
     return [{"week": w.isoformat(), "label": f"{w.month}月{w.day}日 这一周", "this_week": w == week, "items": items}
             for w, items in sorted(weeks.items())]
 
@@ -42,6 +47,13 @@ def schools():
     return [{"code": s.code, "name": s.name, "classes": s.class_count,
              "stages": [st.name for st in s.stages.all()]}
             for s in School.objects.prefetch_related("stages").order_by("code")]
+
+
+def published_surveys():
+    from .models import Survey
+    from .surveys import site_data
+
+    return [site_data(s) for s in Survey.objects.filter(published=True).prefetch_related("questions").order_by("pk")]
 
 
 def extend_plan(model, outputs, output_class):
@@ -66,6 +78,10 @@ def extend_plan(model, outputs, output_class):
             "crumbs": school_crumbs, "school": school, "links": links}))
         for link in links:
             outputs.append(output_class(link["qr"].lstrip("/"), "qr", {"url": link["url"]}))
+    for survey in published_surveys():
+        outputs.append(output_class(f"surveys/{survey['slug']}/index.html", "survey", {
+            "node": {"title": survey["title"], "description": (survey["intro"] or "家长问卷")[:120]},
+            "crumbs": crumbs, "survey": survey}))
     outputs.append(output_class("privacy/index.html", "privacy", {
         "node": {"title": "隐私说明", "description": "家长课程网站收集哪些数据、为什么收集、保存多久。"},
         "crumbs": crumbs}))

@@ -56,8 +56,9 @@
     clearTimeout(timer);
     timer = setTimeout(flush, 1500);   // a moment, so events close together go in one request
   }
-  function body(items) {
-    return JSON.stringify({ device: device(), school: where.s, "class": where.c || undefined, events: items });
+  function body(items) {   // without a school code only survey answers are sent (the server drops the rest)
+    return JSON.stringify({ device: device(), school: where ? where.s : undefined,
+                            "class": where && where.c || undefined, events: items });
   }
   function forget(items) {
     var sent = {};
@@ -66,7 +67,7 @@
   }
   function flush() {
     var queue = load();
-    if (sending || !queue.length || !endpoint || !where || !window.fetch) return;
+    if (sending || !queue.length || !endpoint || !window.fetch) return;
     var items = queue.slice(0, BATCH);
     sending = true;
     fetch(endpoint, { method: "POST", body: body(items), headers: { "Content-Type": "text/plain" },
@@ -84,7 +85,7 @@
   }
   function beacon() {
     var queue = load();
-    if (queue.length && endpoint && where && navigator.sendBeacon) {
+    if (queue.length && endpoint && navigator.sendBeacon) {
       // Unconfirmed: the events stay queued and are resent later; the server counts them once.
       navigator.sendBeacon(endpoint, new Blob([body(queue.slice(0, BATCH))], { type: "text/plain" }));
     }
@@ -140,6 +141,61 @@
       thanks(form, ".gy-rating__done", "谢谢您的反馈!");
     });
   });
+  // 问卷: checked here (required questions), checked again by the server; one answer set per device.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-gy-survey]"), function (form) {
+    var id = parseInt(form.getAttribute("data-gy-survey"), 10), doneKey = "gongyu:engagement:survey:" + id;
+    var error = form.querySelector(".gy-survey__error");
+    var closes = form.getAttribute("data-closes"), now = new Date();
+    var day = now.getFullYear() + "-" + ("0" + (now.getMonth() + 1)).slice(-2) + "-" + ("0" + now.getDate()).slice(-2);
+    form.hidden = false;
+    if (get(doneKey)) { thanks(form, ".gy-survey__done", "您已经填过这份问卷,谢谢!"); return; }
+    if (closes && day > closes) { thanks(form, ".gy-survey__done", "这份问卷已经截止,谢谢关注。"); return; }
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var answers = {}, missing = 0;
+      Array.prototype.forEach.call(form.querySelectorAll("[data-question]"), function (box, index) {
+        var q = box.getAttribute("data-question"), kind = box.getAttribute("data-kind"), value = null;
+        if (kind === "text") {
+          value = box.querySelector("textarea").value.replace(/\s+/g, " ").trim().slice(0, 500) || null;
+        } else if (kind === "multiple") {
+          value = Array.prototype.map.call(box.querySelectorAll("input:checked"), function (i) { return parseInt(i.value, 10); });
+          if (!value.length) value = null;
+        } else {
+          var checked = box.querySelector("input:checked");
+          value = checked ? parseInt(checked.value, 10) : null;
+        }
+        if (value !== null) answers[q] = value;
+        else if (box.getAttribute("data-required") && !missing) missing = index + 1;
+      });
+      if (missing) { error.textContent = "请回答第 " + missing + " 题。"; error.hidden = false; return; }
+      if (!Object.keys(answers).length) { error.textContent = "请至少回答一题。"; error.hidden = false; return; }
+      error.hidden = true;
+      if (!endpoint) return;
+      var queue = load();
+      queue.push({ id: Date.now().toString(36) + hex(6), kind: "survey", survey: id, answers: answers, t: Date.now() });
+      save(queue);
+      set(doneKey, "1");
+      Array.prototype.forEach.call(form.querySelectorAll("fieldset"), function (el) { el.hidden = true; });
+      thanks(form, ".gy-survey__done", "提交成功,谢谢您的参与!");
+      flush();
+    });
+  });
+
+  // 本周家长课 per group of schools: a school's link shows its group's lecture instead of the
+  // all-schools one of the same week and 学段; other groups' lectures are hidden.
+  var grouped = document.querySelectorAll("[data-gy-group]");
+  if (grouped.length) {
+    var mine = {};
+    Array.prototype.forEach.call(grouped, function (li) {
+      var member = where && (" " + li.getAttribute("data-gy-group") + " ").indexOf(" " + where.s + " ") >= 0;
+      li.hidden = !member;
+      if (member) mine[li.getAttribute("data-gy-slot")] = true;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-gy-slot]:not([data-gy-group])"), function (li) {
+      if (mine[li.getAttribute("data-gy-slot")]) li.hidden = true;
+    });
+  }
+
   var note = document.querySelector("[data-gy-school-note]");
   if (note && where) { note.querySelector("[data-gy-school-name]").textContent = "学校 " + where.s; note.hidden = false; }
 
