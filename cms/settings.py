@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cms.studios.middleware.PageChooserGuard",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A full disk during an upload: the form again with a Chinese message (cms/studios/disk_full.py).
+    "cms.studios.disk_full.DiskFullMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout page.
@@ -209,7 +211,8 @@ if STORAGE_BACKEND == "s3":
         },
     }
 else:
-    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    # Django's FileSystemStorage that deletes a file it could not finish writing (disk full).
+    _default_storage = {"BACKEND": "cms.studios.disk_full.LocalStorage"}
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -284,7 +287,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "cms.studios.uploads.LimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    "cms.studios.disk_full.DiskSafeTemporaryFileUploadHandler",
 ]
 GONGYU_MAX_VIDEO_BYTES = int(env("GONGYU_MAX_VIDEO_BYTES", str(2 * 1024**3)))
 GONGYU_MAX_VIDEO_SECONDS = int(env("GONGYU_MAX_VIDEO_SECONDS", str(2 * 3600)))
@@ -297,6 +300,9 @@ GONGYU_MAX_MEDIA_FILE_BYTES = int(env("GONGYU_MAX_MEDIA_FILE_BYTES", str(2 * 102
 GONGYU_MAX_DOCUMENT_BYTES = int(env("GONGYU_MAX_DOCUMENT_BYTES", str(50 * 1024**2)))
 WAGTAILDOCS_MAX_UPLOAD_SIZE = GONGYU_MAX_DOCUMENT_BYTES
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = int(env("GONGYU_MAX_IMAGE_BYTES", str(20 * 1024**2)))
+# Picture size read from the header and refused before anything decodes it (cms/studios/image_limits.py).
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = int(env("GONGYU_MAX_IMAGE_PIXELS", str(40_000_000)))
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.studios.image_limits.ImageForm"
 
 # Video pipeline (transcoding/). The HLS ladder, lowest rung first: a rung is named by the short
 # side of its picture (portrait videos get the same ladder); rungs above the source's size are

@@ -11,3 +11,9 @@ class StudiosConfig(AppConfig):
         from .references import install
 
         install()
+        from .upload_names import install as install_upload_names
+
+        install_upload_names()
+        from .disk_full import install as install_disk_full
+
+        install_disk_full()

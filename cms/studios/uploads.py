@@ -14,6 +14,8 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
+from .upload_names import rename_message, take_pending
+
 
 def _gb(n):
     return f"{n / 1024**3:.1f} GB" if n >= 1024**3 else f"{n / 1024**2:.1f} MB"
@@ -34,6 +36,12 @@ class LimitedUploadHandler(FileUploadHandler):
         if self.request is not None and hasattr(self.request, "_messages"):
             messages.error(self.request, f"上传的文件太大({_gb(size)}),上限是 {_gb(self.limit)},上传已停止。"
                                          "请压缩或剪短后再上传。")
+
+    def new_file(self, field_name, file_name, *args, **kwargs):
+        super().new_file(field_name, file_name, *args, **kwargs)
+        note = take_pending()  # set by the parser's name check just before (upload_names.py)
+        if note and self.request is not None and hasattr(self.request, "_messages"):
+            messages.warning(self.request, rename_message(*note))
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         if content_length and content_length > self.limit:
