@@ -78,8 +78,9 @@ def test_a_failed_publish_shows_in_chinese_is_retried_and_the_site_converges(
     assert state["failing_since"] is None and state["reason"] == "" and not state["behind"]
     assert "发布失败期间改的标题" in page_file(out, lesson).read_text()
     assert not page_file(out, micro).exists()
-    from django.core.management import call_command
     from io import StringIO
+
+    from django.core.management import call_command
 
     report = StringIO()
     call_command("publish_site", "--status", stdout=report)
