@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cms.studios.middleware.PageChooserGuard",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A workflow approval says the parent site is behind, as a direct publish does (cms/core/middleware.py).
+    "cms.core.middleware.WorkflowApprovalWarning",
     # A full disk during an upload: the form again with a Chinese message (cms/studios/disk_full.py).
     "cms.studios.disk_full.DiskFullMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
