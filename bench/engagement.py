@@ -5,8 +5,11 @@
 
 Starts gunicorn (2 workers, production settings, SQLite in a temp folder — or DATABASE_URL) and
 prints, all measured in the same run:
-  (a) ingest: events/s and p95 per request, batched as the site sends a lesson's events, against
-      the baseline of the same kind of events sent one request per event; stored == sent;
+  (a) ingest: a paced run at the goal's rate (--rate events/s for --seconds, open loop: each
+      request leaves at its scheduled time, latency measured from then, so a server that falls
+      behind shows it), batched as the site sends a lesson's events and, as the baseline, the
+      same rate sent one request per event; then the most the server takes (closed loop,
+      --clients connections) both ways; stored == sent;
   (b) the rollup of N raw events (default 1,000,000 over one week, 100 schools);
   (c) the term report for 100 schools, read from the rollups.
 """
@@ -35,13 +38,15 @@ def parse():
     parser.add_argument("--baseline-events", type=int, default=4000, help="events sent one per request")
     parser.add_argument("--batch", type=int, default=6, help="events per request (a lesson: view, play, 50 %%, 90 %%, check-in, rating)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent connections")
+    parser.add_argument("--rate", type=int, default=1000, help="events/s of the paced run (the goal's sustained rate)")
+    parser.add_argument("--seconds", type=int, default=20, help="how long the paced run lasts")
     parser.add_argument("--raw", type=int, default=1_000_000, help="raw events for the rollup")
     parser.add_argument("--schools", type=int, default=100)
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     if args.quick:
-        args.events, args.baseline_events, args.raw = 2000, 500, 50_000
+        args.events, args.baseline_events, args.raw, args.seconds = 2000, 500, 50_000, 5
     return args
 
 
@@ -165,6 +170,44 @@ def send_all(url, bodies):
             "accepted": sum(r[2] for r in results), "errors": sum(1 for r in results if r[1] != 200)}
 
 
+def send_paced(url, bodies, per_second):
+    """Send ``bodies`` at ``per_second`` requests a second (open loop); latency counts from each
+    request's scheduled time."""
+    import threading
+
+    lock, position, results = threading.Lock(), [0], []
+    start = time.perf_counter() + 0.5
+
+    def worker():
+        session = requests.Session()
+        while True:
+            with lock:
+                i = position[0]
+                position[0] += 1
+            if i >= len(bodies):
+                return
+            due = start + i / per_second
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            body, n = bodies[i]
+            response = session.post(url, data=body.encode(), headers={"Content-Type": "text/plain"}, timeout=60)
+            done = time.perf_counter()
+            results.append((done - due, response.status_code, response.json().get("accepted", 0) if response.ok else 0))
+
+    threads = [threading.Thread(target=worker) for _ in range(64)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = max(time.perf_counter() - start, 1e-9)
+    latencies = sorted(r[0] for r in results)
+    events = sum(n for _, n in bodies)
+    return {"events": events, "requests": len(bodies), "wall": wall, "events_per_s": events / wall,
+            "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))], "median_ms": 1000 * statistics.median(latencies),
+            "accepted": sum(r[2] for r in results), "errors": sum(1 for r in results if r[1] != 200)}
+
+
 def fill_raw(n, pages):
     """n raw events over one week (as the worker would find them after a peak week)."""
     RawEvent.objects.all().delete()
@@ -185,9 +228,15 @@ def fill_raw(n, pages):
 
 
 def main():
+    print("uptime at start:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     pages = setup()
     process, url = start_server()
+    paced_total = ARGS.rate * ARGS.seconds
     try:
+        bodies = make_bodies(pages, paced_total, ARGS.batch, "pb")
+        paced = send_paced(url, bodies, ARGS.rate / ARGS.batch)
+        bodies = make_bodies(pages, min(paced_total, ARGS.baseline_events * 2), 1, "ps")
+        paced_single = send_paced(url, bodies, ARGS.rate)
         bodies = make_bodies(pages, ARGS.events, ARGS.batch, "b")
         cpu = server_cpu(process.pid)
         batched = send_all(url, bodies)
@@ -200,6 +249,10 @@ def main():
         process.terminate()
         process.wait(timeout=30)
     stored = RawEvent.objects.count()
+    for name, run in ((f"batched, {ARGS.batch}/request", paced), ("baseline, 1/request", paced_single)):
+        print(f"paced at {ARGS.rate} events/s ({name}): sustained {run['events_per_s']:.0f} events/s, "
+              f"p95 {run['p95_ms']:.1f} ms, median {run['median_ms']:.1f} ms per request (from the scheduled time), "
+              f"{run['accepted']}/{run['events']} accepted, {run['errors']} errors")
     print(f"ingest, batched ({ARGS.batch}/request, {ARGS.clients} connections): {batched['events_per_s']:.0f} events/s, "
           f"p95 {batched['p95_ms']:.1f} ms, median {batched['median_ms']:.1f} ms per request, "
           f"{batched['accepted']}/{batched['events']} accepted, {batched['errors']} errors")
@@ -209,7 +262,7 @@ def main():
         print(f"  {name}: server CPU {1000 * run['cpu'] / run['events']:.2f} ms per event "
               f"→ {2 * run['events'] / run['cpu']:.0f} events/s on 2 otherwise idle cores")
     print(f"  batched / baseline: {batched['events_per_s'] / single['events_per_s']:.1f}× the events per second; "
-          f"stored {stored} of {batched['events'] + single['events']} sent")
+          f"stored {stored} of {batched['events'] + single['events'] + paced['events'] + paced_single['events']} sent")
 
     started = time.perf_counter()
     fill_raw(ARGS.raw, pages)
@@ -226,6 +279,7 @@ def main():
     print(f"term report for {len(report['rows'])} schools: {1000 * term:.0f} ms wall, {1000 * term_cpu:.0f} ms CPU "
           f"(families reached {report['total']['reached']:,})")
     print(f"load: {os.getloadavg()}")
+    print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from cms.topics.models import ResearchTopic, School
 from transcoding.api import VideoAsset
 
 from . import yamlio
+from .lectures import export_lectures
 from .models import PackageInfo
 from .package import FORMAT
 from .serialize import Serializer, children, compact, extension_of, studio_pages
@@ -50,6 +51,9 @@ class Exporter:
         self.write("schools.yaml", {"schools": [self.serializer.school(s) for s in School.objects.prefetch_related("stages")]})
         topics = ResearchTopic.objects.prefetch_related("problems")
         self.write("topics.yaml", {"topics": [self.serializer.topic(t) for t in topics]})
+        lectures = export_lectures()
+        if lectures is not None:
+            self.write("lectures.yaml", lectures)
         return self.out
 
     @staticmethod

@@ -30,6 +30,7 @@ from cms.taxonomy.models import Problem, Stage, Theme
 from cms.topics.models import ResearchTopic, School, TopicClaim
 from transcoding.api import VideoAsset, store_video
 
+from .lectures import import_lectures
 from .models import PackageInfo
 from .package import Package
 from .package import Problem as PackageProblem
@@ -172,6 +173,7 @@ class Importer:
             for item in studio.get("courses", []) if pages[studio["slug"]] else ():
                 self.import_course(pages[studio["slug"]], item)
         self.import_topics()
+        import_lectures(self)  # lectures.yaml: 本周家长课 and groups of schools
         ensure_roles()  # groups, collections and review workflow for every studio and school
         return self.report
 

@@ -15,7 +15,8 @@ SCHEMA_PATH = Path(__file__).with_name("schema.json")
 FORMAT = "gongyu-curriculum/1"
 
 # file name (or glob) -> the schema $defs entry it follows
-SINGLE_FILES = {"package.yaml": "package", "taxonomy.yaml": "taxonomy", "schools.yaml": "schools", "topics.yaml": "topics"}
+SINGLE_FILES = {"package.yaml": "package", "taxonomy.yaml": "taxonomy", "schools.yaml": "schools", "topics.yaml": "topics",
+                "lectures.yaml": "lectures"}
 STUDIO_GLOB = "studios/*.yaml"
 
 # Bounds checked while the YAML is read, before any object is built from it (a 50 MB file or an
@@ -178,6 +179,20 @@ class Package:
     @property
     def topics(self):
         return self.documents.get("topics.yaml", {}).get("topics", [])
+
+    @property
+    def lectures(self):
+        """lectures.yaml: {"groups": [...], "lectures": [...]} (本周家长课; optional file)."""
+        return self.documents.get("lectures.yaml", {})
+
+    def lecture_pages(self):
+        """The page references a lecture may use: "studio/course/lesson" and "studio/micro"."""
+        refs = set()
+        for studio in self.studio_files.values():
+            for course in studio.get("courses", []):
+                refs.update(f"{studio['slug']}/{course['slug']}/{lesson['slug']}" for lesson in course.get("lessons", []))
+            refs.update(f"{studio['slug']}/{micro['slug']}" for micro in studio.get("micro_lessons", []))
+        return refs
 
     def media_problem(self, relative):
         """Why the media file at ``relative`` cannot be used, or None if it can."""

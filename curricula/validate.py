@@ -85,7 +85,7 @@ class Validator:
         schema = load_schema()
         self.validators = {
             kind: Draft202012Validator({"$ref": f"#/$defs/{kind}", "$defs": schema["$defs"]})
-            for kind in ("package", "taxonomy", "studio", "schools", "topics")
+            for kind in ("package", "taxonomy", "studio", "schools", "topics", "lectures")
         }
         self.schema_ok = set()
         self.videos_to_check = []
@@ -101,6 +101,7 @@ class Validator:
         self.check_studios()
         self.check_videos()
         self.check_schools_and_topics()
+        self.check_lectures()
         return self.problems
 
     def check_schemas(self):
@@ -293,6 +294,43 @@ class Validator:
             self.add("topics.yaml", where, "状态为研究中或已结题时必须填写开题日期 started_on。")
         if claim.get("report"):
             self.check_media("topics.yaml", where, claim["report"])
+
+
+    def check_lectures(self):
+        """lectures.yaml: known 学段 and school codes, groups defined once, pages that are lessons or
+        micro-lessons of this package, weeks given by their Monday, one lecture per week, 学段 and group."""
+        data = self.package.lectures if "lectures.yaml" in self.schema_ok else {}
+        file = "lectures.yaml"
+        groups = data.get("groups", [])
+        self.duplicates(file, groups, "name", "学校分组", "groups")
+        school_codes = self.codes("schools", (s["code"] for s in (
+            self.package.schools if "schools.yaml" in self.schema_ok else [])))
+        for i, group in enumerate(groups):
+            for code in group["schools"]:
+                if code not in school_codes:
+                    self.add(file, f"groups[{i}] ({group['name']})", f"未知的学校编码「{code}」。")
+        names = {g["name"] for g in groups} | set(self.known.get("school_groups", ()))
+        pages = self.package.lecture_pages() | set(self.known.get("lecture_pages", ()))
+        seen = Counter()
+        for i, lecture in enumerate(data.get("lectures", [])):
+            where = f"lectures[{i}] ({lecture['week']})"
+            try:
+                week = datetime.date.fromisoformat(lecture["week"])
+            except ValueError:
+                self.add(file, where, f"week 不是有效日期:「{lecture['week']}」。")
+                continue
+            if week.weekday() != 0:
+                self.add(file, where, f"week 应是一周的周一:「{lecture['week']}」是星期{'一二三四五六日'[week.weekday()]}。")
+            if lecture["stage"] not in self.stages:
+                self.add(file, where, f"未知的学段编码「{lecture['stage']}」。")
+            if lecture.get("group") and lecture["group"] not in names:
+                self.add(file, where, f"未知的学校分组「{lecture['group']}」。")
+            if lecture["page"] not in pages:
+                self.add(file, where, f"找不到课或微课「{lecture['page']}」(写法:工作室/课程/课 或 工作室/微课)。")
+            key = (lecture["week"], lecture["stage"], lecture.get("group"))
+            seen[key] += 1
+            if seen[key] == 2:
+                self.add(file, where, "同一周、同一学段(和分组)只能安排一节课。")
 
 
 def validate(package, known=None):
