@@ -138,9 +138,12 @@ class Pictures:
                     continue  # an unreadable picture: the card simply shows none
             wanted.update(names)
         folder = release / FOLDER
+        from .release import touched   # the release's journal (release.py): what changed
+
         for path in list(folder.rglob("*")) if folder.exists() else ():
             if path.is_file() and str(path.relative_to(release)) not in wanted:
                 path.unlink()
+                touched(release, str(path.relative_to(release)))
         for name in wanted:
             target = release / name
             if not target.exists():
@@ -149,6 +152,7 @@ class Pictures:
                     os.link(cache / name, target)
                 except OSError:
                     shutil.copyfile(cache / name, target)
+                touched(release, name)
 
 
 def _intro_video(content):

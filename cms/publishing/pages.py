@@ -17,6 +17,8 @@ import jinja2
 from markupsafe import escape
 from django.conf import settings
 
+from cms.core.vocabulary import LABELS, SEARCHABLE
+
 from .images import Pictures, jpeg_url, picture
 from .sitemodel import Node, SiteModel
 
@@ -25,7 +27,7 @@ STEP_LABELS = {
     "video_intro": "视频导入", "discussion": "现场研讨", "summary": "问题总结",
     "homework": "作业巩固", "extension": "微课延伸",
 }
-KIND_LABELS = {"course": "家长课程", "lesson": "五步教学法课", "micro": "微课", "studio": "名师工作室"}
+KIND_LABELS = {name: label for name, label in LABELS.items() if name in SEARCHABLE}   # from the one vocabulary
 
 
 @dataclasses.dataclass

@@ -191,7 +191,8 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
             texts += [p.title for p in model.problems.values()]
             # The kinds' Chinese labels travel as generated data (site.json → vocabulary.kinds), so
             # the site's JavaScript holds no copy of them.
-            words = dict(vocabulary.browser_vocabulary(texts), kinds=browser_data()["labels"])
+            words = dict(vocabulary.browser_vocabulary(texts, releases.releases_dir(out) / ".cache" / "vocabulary.pickle"),
+                         kinds=browser_data()["labels"])
             write_site_json(root, live_shards, words, sorted(set(gone)))
             result.shards_indexed = sorted(changed_shards)
 

@@ -1,18 +1,33 @@
-"""Atomic go-live: each publish writes a new release folder (a hard-linked copy of the live one,
-then only the changed files replaced by new files — never written in place), then swaps the
-``out`` symlink to it with one rename. A parent never sees a half-built site; a failed build
-leaves the live release untouched. The previous release is kept for requests in flight."""
+"""Atomic go-live: each publish writes a new release folder, then swaps the ``out`` symlink to it
+with one rename. A parent never sees a half-built site; a failed build leaves the live release
+untouched. The previous release is kept for requests in flight.
+
+Work proportional to the change: releases form a small ring. Every release records the paths it
+changed relative to its parent (a *journal*: files written or removed, folders such as a Pagefind
+shard or a video replaced whole). A new release reuses the oldest release that is not live and
+not the one just before it: it is renamed, brought up to the live release by re-linking only the
+paths in the journals since it was live, and then gets this publish's changes. Nothing that is
+live or was live in the previous step is ever modified, and a new file always replaces an old
+name by rename (never written in place). Only when no release can be brought up to date (the
+first edit after a full build, or after a failed publish) is the live one copied whole
+(``cp -al``, hard links).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import subprocess
 import time
 import uuid
 from pathlib import Path
+
+KEEP_PREVIOUS = 2     # releases kept besides the live one: the one before it stays untouched
+STATE = ".releases.json"
+_open: dict[Path, dict] = {}   # release being built → {"parent": gen or None, "changes": set}
 
 
 def releases_dir(out: Path) -> Path:
@@ -39,17 +54,121 @@ def publish_lock(out: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _load(base: Path) -> dict:
+    try:
+        state = json.loads((base / STATE).read_text())
+    except (OSError, ValueError):
+        state = {}
+    state.setdefault("gen", 0)
+    state.setdefault("releases", {})
+    state.setdefault("journals", {})
+    return state
+
+
+def _save(base: Path, state: dict):
+    tmp = base / f".{STATE}.{uuid.uuid4().hex[:6]}.tmp"
+    tmp.write_text(json.dumps(state, ensure_ascii=False, separators=(",", ":")))
+    os.replace(tmp, base / STATE)
+
+
+def _name() -> str:
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+def _changes_since(state: dict, gen: int, live_gen: int) -> set[str] | None:
+    """Every path changed between release ``gen`` and the live one, or None if unknown."""
+    changes = set()
+    journals = state["journals"]
+    while live_gen != gen:
+        journal = journals.get(str(live_gen))
+        if journal is None or journal.get("parent") is None or live_gen < gen:
+            return None
+        changes.update(journal["changes"])
+        live_gen = journal["parent"]
+    return changes
+
+
 def new_release(out: Path, clone_from: Path | None) -> Path:
-    path = releases_dir(out) / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    """A folder holding exactly ``clone_from`` (or empty), not live, ready for this publish's
+    changes (``write_file``, ``remove_file``, ``touched``)."""
+    base = releases_dir(out)
+    path = base / _name()
     if clone_from is None:
         path.mkdir(parents=True)
+        _open[path] = {"parent": None, "changes": set()}
         return path
+    state = _load(base)
+    live_gen = state["releases"].get(clone_from.name)
+    spare = sorted((gen, name) for name, gen in state["releases"].items()
+                   if name != clone_from.name and (base / name).is_dir())
+    if live_gen is not None and len(spare) >= KEEP_PREVIOUS:
+        gen, name = spare[0]
+        changes = _changes_since(state, gen, live_gen)
+        if changes is not None:
+            # Forget it first: if anything below fails, it is never reused half-synced.
+            del state["releases"][name]
+            _save(base, state)
+            os.rename(base / name, path)
+            for rel in _outermost(changes):
+                _mirror(clone_from, path, rel)
+            _open[path] = {"parent": live_gen, "changes": set()}
+            return path
     # GNU cp makes the hard-linked copy several times faster than a Python walk.
     result = subprocess.run(["cp", "-al", str(clone_from), str(path)], capture_output=True, text=True)
     if result.returncode != 0:
         shutil.rmtree(path, ignore_errors=True)
         raise OSError(f"无法复制当前网站版本:{result.stderr.strip()}")
+    _open[path] = {"parent": live_gen, "changes": set()}
     return path
+
+
+def _outermost(paths) -> list[str]:
+    """The paths, without those inside a folder that is itself listed."""
+    out = []
+    for rel in sorted(set(paths)):
+        if out and rel.startswith(out[-1].rstrip("/") + "/"):
+            continue
+        out.append(rel)
+    return out
+
+
+def _remove(path: Path, root: Path):
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    parent = path.parent
+    while parent != root and parent.exists() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
+
+
+def _mirror(source: Path, dest: Path, rel: str):
+    """Make ``dest/rel`` what ``source/rel`` is (hard links; a folder is replaced whole)."""
+    rel = rel.rstrip("/")
+    src, dst = source / rel, dest / rel
+    if not src.exists():
+        _remove(dst, dest)
+        return
+    if dst.is_dir() and not dst.is_symlink():
+        shutil.rmtree(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if src.is_dir():
+        result = subprocess.run(["cp", "-al", str(src), str(dst)], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise OSError(f"无法复制当前网站版本:{result.stderr.strip()}")
+        return
+    tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:6]}.tmp")
+    os.link(src, tmp)
+    os.replace(tmp, dst)
+
+
+def touched(root: Path, rel: str):
+    """Record that ``rel`` (a file, or a folder replaced whole) changed in the release being built."""
+    journal = _open.get(root)
+    if journal is not None:
+        journal["changes"].add(str(rel))
 
 
 def write_file(root: Path, rel: str, data: bytes):
@@ -60,37 +179,52 @@ def write_file(root: Path, rel: str, data: bytes):
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+    touched(root, rel)
 
 
 def remove_file(root: Path, rel: str):
-    path = root / rel
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-    parent = path.parent
-    while parent != root and parent.exists() and not any(parent.iterdir()):
-        parent.rmdir()
-        parent = parent.parent
+    _remove(root / rel, root)
+    touched(root, rel)
 
 
 def go_live(out: Path, release: Path):
     out.parent.mkdir(parents=True, exist_ok=True)
+    base = releases_dir(out)
+    journal = _open.pop(release, None)
+    state = _load(base)
+    state["gen"] += 1
+    gen = state["gen"]
+    state["journals"][str(gen)] = {"parent": journal and journal["parent"],
+                                   "changes": sorted(journal["changes"]) if journal and journal["parent"] else []}
+    state["releases"][release.name] = gen
+    _save(base, state)
     link = out.parent / f".{out.name}.{uuid.uuid4().hex[:6]}.link"
     os.symlink(os.path.relpath(release, out.parent), link)
     if out.exists() and not out.is_symlink():
         # First publish over a plain folder (an older build): move it aside, then link.
-        os.rename(out, releases_dir(out) / f"legacy-{uuid.uuid4().hex[:6]}")
+        os.rename(out, base / f"legacy-{uuid.uuid4().hex[:6]}")
     os.replace(link, out)
 
 
-def prune_releases(out: Path, keep_previous: int = 1):
-    """Delete old releases, keeping the live one and the ``keep_previous`` newest others."""
+def prune_releases(out: Path, keep_previous: int = KEEP_PREVIOUS):
+    """Delete old releases, keeping the live one and the ``keep_previous`` newest others (in
+    the steady state there is nothing to delete: the oldest is reused by the next publish)."""
     live = current_release(out)
     base = releases_dir(out)
+    state = _load(base)
+    gens = state["releases"]
     others = sorted((p for p in base.iterdir() if p.is_dir() and p != live and not p.name.startswith(".")),
-                    key=lambda p: p.stat().st_mtime, reverse=True)
+                    key=lambda p: (gens.get(p.name, -1), p.stat().st_mtime), reverse=True)
     for path in others[keep_previous:]:
+        gens.pop(path.name, None)
         shutil.rmtree(path, ignore_errors=True)
+    kept = {name: gen for name, gen in gens.items() if (base / name).is_dir()}
+    oldest = min(kept.values(), default=state["gen"])
+    state["releases"] = kept
+    state["journals"] = {g: j for g, j in state["journals"].items() if int(g) > oldest}
+    _save(base, state)
 
 
 def discard(release: Path):
+    _open.pop(release, None)
     shutil.rmtree(release, ignore_errors=True)

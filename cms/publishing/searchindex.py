@@ -14,6 +14,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .release import touched
+
 PAGES_PER_SHARD = 4000
 # Pagefind's own UIs are not used (the site has its own search page, site/…/search.js).
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
@@ -65,6 +67,7 @@ def _index_one(root: Path, shard: int, files: list[str]):
                 path.unlink()
         shutil.rmtree(out, ignore_errors=True)
         tmp_out.rename(out)
+        touched(root, f"pagefind/{out.name}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(tmp_out, ignore_errors=True)
@@ -85,7 +88,9 @@ def write_site_json(root: Path, shard_ids, vocabulary: dict, gone=()):
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     tmp.replace(path)
+    touched(root, "pagefind/site.json")
     keep = {f"s{i}" for i in shard_ids}
     for extra in (root / "pagefind").glob("s*"):
         if extra.is_dir() and extra.name not in keep:
             shutil.rmtree(extra)
+            touched(root, f"pagefind/{extra.name}")

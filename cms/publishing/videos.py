@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from .release import touched
+
 
 def video_states(ids):
     """{asset id: a value that changes whenever the site's (reviewed) outputs change} — an
@@ -37,6 +39,7 @@ def site_video(asset, root: Path, copy=True):
         dest = root / rel
         if not (dest / info.master).exists():
             copy_outputs(asset, dest, reviewed=True)
+            touched(root, rel)
     url = "/" + rel
     return {
         "key": asset.key, "dir": rel, "master": url + info.master,
@@ -58,5 +61,6 @@ def prune_videos(root: Path, keep_dirs: set[str]):
         for rev_dir in key_dir.iterdir() if key_dir.is_dir() else ():
             if f"v/{key_dir.name}/{rev_dir.name}/" not in keep_dirs:
                 shutil.rmtree(rev_dir)
+                touched(root, f"v/{key_dir.name}/{rev_dir.name}")
         if key_dir.is_dir() and not any(key_dir.iterdir()):
             key_dir.rmdir()

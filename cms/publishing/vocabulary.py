@@ -5,7 +5,10 @@ hidden synonym terms per page at index time, and the word list the browser segme
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 from collections import Counter
+from pathlib import Path
 
 from search.analysis import segment_for_index, stopwords, synonym_groups
 from search.analysis import USERDICT
@@ -33,21 +36,49 @@ class Vocabulary:
                 extra.extend(group)
         return " ".join(dict.fromkeys(tokens + extra))
 
-    def browser_vocabulary(self, texts) -> dict:
+    def browser_vocabulary(self, texts, cache: Path | None = None) -> dict:
         """Words the browser's longest-match segmenter knows: the user dictionary, the synonyms,
-        and the most frequent words of the site's titles and problems (capped)."""
-        counts = Counter()
-        texts = list(texts)
-        for text in texts:
-            counts.update(t for t in segment_for_index(text) if len(t) > 1)
-        words = set(self.userwords) | {w for w, _ in counts.most_common(MAX_WORDS)}
+        and the most frequent words of the site's titles and problems (capped).
+
+        With ``cache`` (a file), the word counts are kept between publishes and only titles that
+        appeared or went since are segmented again: an edit costs a few titles, not the site."""
+        texts = Counter(texts)
+        previous, counts = self._load_counts(cache)
+        for text in set(previous) | set(texts):
+            delta = texts.get(text, 0) - previous.get(text, 0)
+            if delta:
+                for token in segment_for_index(text):
+                    if len(token) > 1:
+                        counts[token] += delta
+        counts = +counts   # drop words no title has any more
+        if cache is not None:
+            self._save_counts(cache, texts, counts)
+        words = set(self.userwords) | {w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS]}
         return {
             "words": sorted(words),
             "stopwords": self.stop,
             "synonyms": [list(g) for g in self.groups],
             "shelves": shelf_entries(),
-            "size": len(texts),  # about how many pages are searchable: scales a word's rarity
+            "size": sum(texts.values()),  # about how many pages are searchable: scales a word's rarity
         }
+
+    def _load_counts(self, cache):
+        if cache is not None:
+            try:
+                with open(cache, "rb") as handle:
+                    digest, texts, counts = pickle.load(handle)
+                if digest == self.digest:
+                    return texts, counts
+            except (OSError, ValueError, EOFError, pickle.UnpicklingError):
+                pass
+        return Counter(), Counter()
+
+    def _save_counts(self, cache, texts, counts):
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            pickle.dump((self.digest, texts, counts), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache)
 
 
 MAX_SHELF_TEXT = 60  # characters of a problem's or topic's description shipped to the browser
