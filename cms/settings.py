@@ -217,11 +217,12 @@ else:
     _default_storage = {"BACKEND": "cms.studios.disk_full.LocalStorage"}
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Hashed, compressed files from `collectstatic`'s manifest; GONGYU_STATIC_MANIFEST=0 serves
+    # plain names instead (a checkout run before collectstatic; the test suite's servers).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+                    if env_bool("GONGYU_STATIC_MANIFEST", True)
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-if env_bool("GONGYU_TESTING", False):
-    # Tests collect no static files.
-    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 # Background work: django-tasks with the database queue, run by `manage.py db_worker`.
 TASKS = {
@@ -244,8 +245,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "search.admin_backend"}}
 # absolute(), not resolve(): the site folder is a symlink to the live release (cms.publishing).
 SITE_OUTPUT_DIR = Path(env("GONGYU_SITE_DIR", str(VAR_DIR / "site"))).absolute()
 PARENT_SITE_URL = env("GONGYU_PARENT_SITE_URL", "http://localhost:8001/")
-# Publishing in the admin queues a site publish (cms.publishing); off in tests unless a test turns it on.
-SITE_AUTO_PUBLISH = env_bool("GONGYU_SITE_AUTO_PUBLISH", not env_bool("GONGYU_TESTING", False))
+# Publishing in the admin queues a site publish (cms.publishing); cms/test_settings.py turns it off.
+SITE_AUTO_PUBLISH = env_bool("GONGYU_SITE_AUTO_PUBLISH", True)
 # The worker's periodic jobs (cms.core.periodic): one tick every GONGYU_TICK_SECONDS runs
 # scheduled go-live/expiry and publish retries; the site/search check runs every
 # GONGYU_VERIFY_SECONDS. A failed publish is retried after 30 s, 60 s, … at most the max.

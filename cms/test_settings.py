@@ -1,11 +1,18 @@
-"""Settings for the test suite: a private state folder per run, tasks run at once, no
-collected static files. Everything else is the real settings module."""
+"""Settings for the test suite (as bakerydemo's ``settings/test.py``): the real settings module
+with the test-only differences here and nowhere else.
+
+Environment first, so that the servers and workers a test starts (``manage.py db_worker``,
+gunicorn with ``DJANGO_SETTINGS_MODULE=cms.settings``) inherit the same choices: no collected
+static files, no automatic site publishes unless a test turns them on.
+"""
 
 import os
 import tempfile
 
 os.environ["GONGYU_VAR_DIR"] = tempfile.mkdtemp(prefix="gongyu-test-")
-os.environ["GONGYU_TESTING"] = "1"
+os.environ["GONGYU_TESTING"] = "1"  # kept for the tests' own subprocess environments; settings read none of it
+os.environ["GONGYU_STATIC_MANIFEST"] = "0"
+os.environ.setdefault("GONGYU_SITE_AUTO_PUBLISH", "0")
 # The demo import in the test DB setup does not transcode its 58 videos; tests that need a
 # ladder call transcoding.api.transcode_now() on the assets they use.
 os.environ.setdefault("GONGYU_TRANSCODE_ON_IMPORT", "0")
@@ -13,7 +20,8 @@ os.environ.setdefault("GONGYU_TASK_BACKEND", "django_tasks.backends.immediate.Im
 
 from cms.settings import *  # noqa: E402,F403
 
-# No collected static files in tests, so no WhiteNoise either.
+# Tests collect no static files, so no manifest and no WhiteNoise either.
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
 
 # Login lockouts are off in tests (Django's test client logs in without a request); the

@@ -20,12 +20,11 @@ from django.core.files import File
 from django.db import transaction
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Collection
 
 from cms.catalogue.models import CoursePage, LessonPage, MicroLessonPage, StudioMember, StudioPage
 from cms.catalogue.structure import ensure_site, studio_index
 from cms.core.models import Tombstone
-from cms.studios.api import ensure_roles
+from cms.studios.api import ensure_roles, ensure_studio
 from cms.taxonomy.models import Problem, Stage, Theme
 from cms.topics.models import ResearchTopic, School, TopicClaim
 from transcoding.api import VideoAsset, store_video
@@ -288,10 +287,9 @@ class Importer:
         return self.save_page(studio_index(), StudioPage, item["slug"], wanted, self.serializer.studio, apply, "名师工作室")
 
     def studio_collection(self, studio):
-        existing = Collection.objects.filter(name=studio.title).first()
-        if existing:
-            return existing
-        return Collection.get_first_root_node().add_child(name=studio.title)
+        """The studio's own collection, found by the studio (its role's key), never by a name: a
+        renamed studio, or another folder with the same name, must not get the studio's videos."""
+        return ensure_studio(studio).collection
 
     def import_videos(self, item, studio):
         if studio is None:

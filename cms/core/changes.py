@@ -56,7 +56,7 @@ def announce(event, **fields):
 
 
 def send(change):
-    for receiver, result in changed.send_robust(sender=Change, change=change):
+    for _receiver, result in changed.send_robust(sender=Change, change=change):
         if isinstance(result, Exception):
             # A subscriber that cannot queue its work must not undo the editor's change; the
             # periodic check (publish_site --verify) repairs what it missed.

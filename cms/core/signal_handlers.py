@@ -76,7 +76,7 @@ def _topic_changed(sender, instance, **kwargs):
 
 
 def register_signal_handlers():
-    from wagtail.models import Page, PageViewRestriction
+    from wagtail.models import PageViewRestriction
     from wagtail.signals import page_published, page_unpublished, post_page_move, pre_page_move
 
     from cms.taxonomy.models import Problem, Stage, Theme
@@ -87,9 +87,8 @@ def register_signal_handlers():
     pre_page_move.connect(_page_pre_move, dispatch_uid="gongyu_core_pre_move")
     post_page_move.connect(_page_moved, dispatch_uid="gongyu_core_moved")
     pre_delete.connect(_page_deleted, dispatch_uid="gongyu_core_deleted")
-    from transcoding.models import VideoAsset
-
     from cms.topics.models import School
+    from transcoding.models import VideoAsset
 
     pre_delete.connect(_tombstone("video", lambda v: v.key), sender=VideoAsset, weak=False,
                        dispatch_uid="gongyu_core_tombstone_video")

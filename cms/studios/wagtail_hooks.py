@@ -1,32 +1,13 @@
 from django.http import Http404
-from django.urls import path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
-from . import school_views
 from .access import choosable_pages
-from .api import schools_of
 from .public import is_public
 
 
 @hooks.register("construct_page_chooser_queryset")
 def limit_page_chooser(pages, request):
     return choosable_pages(request.user, pages)
-
-
-@hooks.register("register_admin_urls")
-def school_urls():
-    return [path("school-topics/", school_views.school_topics, name="studios_school_topics")]
-
-
-class SchoolMenuItem(MenuItem):
-    def is_shown(self, request):
-        return schools_of(request.user).exists()
-
-
-@hooks.register("register_admin_menu_item")
-def school_menu_item():
-    return SchoolMenuItem("课题认领", reverse("studios_school_topics"), icon_name="doc-full-inverse", order=240)
 
 
 @hooks.register("before_serve_page")
@@ -46,6 +27,7 @@ def refuse_deleting_media_in_use(request, action_type, objects, action_class_ins
     delete does for videos (nothing is deleted; the message names the pages, which are live)."""
     from django.contrib import messages
     from django.shortcuts import redirect
+
     from transcoding.api import videos_in_use
 
     kind = IN_USE_KIND.get(action_class_instance.model._meta.model_name)

@@ -1,4 +1,7 @@
+from django.urls import path, reverse
 from django.utils.functional import cached_property
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.coreutils import multigetattr
@@ -92,3 +95,23 @@ class TopicBankGroup(SnippetViewSetGroup):
 
 
 register_snippet(TopicBankGroup)
+
+
+# 课题认领 for school accounts (``school_views``). The URL name keeps its historical prefix.
+@hooks.register("register_admin_urls")
+def school_urls():
+    from . import school_views
+
+    return [path("school-topics/", school_views.school_topics, name="studios_school_topics")]
+
+
+class SchoolMenuItem(MenuItem):
+    def is_shown(self, request):
+        from cms.studios.api import schools_of
+
+        return schools_of(request.user).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def school_menu_item():
+    return SchoolMenuItem("课题认领", reverse("studios_school_topics"), icon_name="doc-full-inverse", order=240)

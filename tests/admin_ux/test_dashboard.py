@@ -92,7 +92,7 @@ def test_submit_for_review_without_a_mail_server_writes_the_mail_to_a_file(clien
 
 def test_a_claim_mails_the_editors_and_the_school_in_chinese(client, school_admin_a, school_a, editor_user,
                                                              mailoutbox, django_capture_on_commit_callbacks):
-    from cms.studios.school_views import topics_for
+    from cms.topics.school_views import topics_for
 
     editor_user.email = "editor@example.edu.cn"
     editor_user.save()

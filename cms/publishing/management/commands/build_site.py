@@ -1,6 +1,6 @@
 """Kept for old scripts: ``build_site`` is now ``publish_site`` (cms.publishing)."""
 
-from cms.publishing.management.commands.publish_site import Command as PublishSiteCommand
+from .publish_site import Command as PublishSiteCommand
 
 
 class Command(PublishSiteCommand):

@@ -18,10 +18,10 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 from wagtail.documents import get_document_model
 
-from cms.topics.claims import ClaimRefused, claim_topic, move_claim
-from cms.topics.models import ResearchTopic, TopicClaim
+from cms.studios.api import schools_of
 
-from .api import schools_of
+from .claims import ClaimRefused, claim_topic, move_claim
+from .models import ResearchTopic, TopicClaim
 
 NEXT_STEP = {
     TopicClaim.Status.CLAIMED: TopicClaim.Status.RESEARCHING,
@@ -81,9 +81,10 @@ def school_topics(request):
     claims = TopicClaim.objects.filter(school=role.school).select_related("topic", "report")
     claimed = set(claims.exclude(status=TopicClaim.Status.WITHDRAWN).values_list("topic_id", flat=True))
     topics = [t for t in topics_for(role.school).prefetch_related("claims") if t.pk not in claimed]
-    rows = [{"claim": c, "next": NEXT_STEP.get(c.status), "next_label": NEXT_STEP[c.status].label if c.status in NEXT_STEP else ""}
+    rows = [{"claim": c, "next": NEXT_STEP.get(c.status),
+             "next_label": NEXT_STEP[c.status].label if c.status in NEXT_STEP else ""}
             for c in claims]
-    return TemplateResponse(request, "studios/school_topics.html", {
+    return TemplateResponse(request, "topics/school_topics.html", {
         "role": role, "roles": schools_of(request.user), "rows": rows, "topics": topics,
         "report_form": ReportForm(),
     })
