@@ -60,11 +60,12 @@ class StatusColumn(Column):
         return context
 
 
-def render_status(asset, csrf_token, *, reload_when_done=True):
-    """The live status block (the listing, the edit page); ``video_status.js`` polls and updates it."""
+def render_status(asset, csrf_token, *, reload_when_done=True, with_retry=True):
+    """The live status block (the listing, the edit page); ``video_status.js`` polls and updates it.
+    The edit page's block has no 重试 form (it sits inside the edit form; 重新转码 is beside it)."""
     payload = status_payload(asset)
     retry = ""
-    if asset.retryable:
+    if asset.retryable and with_retry:
         retry = format_html(
             '<form method="post" action="{}" class="gongyu-video-retry">'
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
@@ -235,7 +236,8 @@ class VideoPreviewPanel(Panel):
             has_files = bool(asset.output_prefix) and asset.playable
             context.update({
                 "video": asset,
-                "status_html": render_status(asset, get_token(self.request), reload_when_done=False),
+                "status_html": render_status(asset, get_token(self.request), reload_when_done=False,
+                                             with_retry=False),
                 "master_url": _reverse("files", asset.pk, "master.m3u8") if has_files else "",
                 "poster_url": _reverse("files", asset.pk, "poster.jpg") if has_files else "",
                 "rungs": rows, "audio": audio,
