@@ -3,6 +3,8 @@ the weekly lecture schedule; pages are named by their slugs under the studio
 ("studio/course/lesson" or "studio/micro-lesson"). Exported only when there is a schedule, so
 a package without one stays as it was; export → import → export gives the same bytes."""
 
+from django.db.models import F
+
 from cms.catalogue.models import CoursePage, LessonPage, MicroLessonPage, StudioPage
 
 from .serialize import compact
@@ -38,8 +40,8 @@ def export_lectures():
     groups = [{"name": g.name, "schools": sorted(s.code for s in g.schools.all())}
               for g in SchoolGroup.objects.prefetch_related("schools").order_by("name")]
     lectures = []
-    rows = WeeklyLecture.objects.select_related("stage", "group", "page").order_by("week", "stage__sort_order",
-                                                                                   "stage__code", "group__name")
+    rows = WeeklyLecture.objects.select_related("stage", "group", "page").order_by(
+        "week", "stage__sort_order", "stage__code", F("group__name").asc(nulls_first=True))   # same on every database
     for lecture in rows:
         reference = page_reference(lecture.page)
         if reference is None:

@@ -65,6 +65,8 @@ def test_editor_builds_a_survey_in_the_admin_and_a_school_admin_cannot(client, e
     }
     add = "/admin/snippets/engagement/survey/add/"
     client = logged_in(client, editor_user)
+    page = client.get(add).content.decode()
+    assert "题型" in page and "必答" in page and "单选" in page and "打分(1–5)" in page
     response = client.post(add, form)
     assert response.status_code == 200
     assert "单选、多选题至少要有两个选项,每行一个。" in response.content.decode()
