@@ -86,6 +86,19 @@ def visible(user, model, queryset=None):
     return queryset.none()
 
 
+def may_list(user, model):
+    """True when ``user`` may open ``model``'s chooser listing: collection-scoped models (videos,
+    images, documents) and pages are filtered per object by their own views; any other model
+    needs a permission on the model itself."""
+    if user.is_superuser or issubclass(model, Page):
+        return True
+    from wagtail.permission_policies.collections import CollectionPermissionLookupMixin
+
+    if isinstance(_policy(model), CollectionPermissionLookupMixin):
+        return True
+    return any(user.has_perm(f"{model._meta.app_label}.{action}_{model._meta.model_name}") for action in MODEL_ACTIONS)
+
+
 def clean_ids(ids):
     return {int(i) for i in ids if str(i).isdigit() and len(str(i)) < 19}
 

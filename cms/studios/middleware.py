@@ -10,6 +10,9 @@ before any admin view runs:
 - bulk actions (``/admin/bulk/<app>/<model>/<action>/``) only ever get the ids the user may see
   (``id=all&childOf=`` is expanded here, then filtered), so neither the confirmation page nor
   the action itself touches anything else;
+- a snippet chooser's listing and search (``choose``, ``choose_results``) need a permission on
+  the model, as its objects' titles do (collection-scoped models such as videos list only the
+  user's own already);
 - the page-types report (it names the last edited page of each type, drafts too) is for people
   who see every page.
 """
@@ -20,11 +23,13 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
-from .access import clean_ids, may_see, sees_every_page, visible
+from .access import clean_ids, may_list, may_see, sees_every_page, visible
 
 PAGE_KWARGS = {"page_id", "parent_page_id", "page_to_move_id", "destination_id", "page_pk"}
 IMAGE_KWARGS = {"image_id"}
 DOCUMENT_KWARGS = {"document_id", "doc_id"}
+# A snippet chooser's listing and search name every object of the model.
+CHOOSER_LISTINGS = {"choose", "choose_results"}
 EVERY_PAGE_ONLY = {"wagtailadmin_reports:page_types_usage", "wagtailadmin_reports:page_types_usage_results"}
 
 
@@ -125,6 +130,10 @@ class PageChooserGuard:
             request.GET = query
             request.META["QUERY_STRING"] = query.urlencode()
             return None
+        if match.url_name in CHOOSER_LISTINGS and (match.namespace or "").startswith("wagtailsnippetchoosers_"):
+            model = model_of_namespace(match.namespace)
+            if model is not None and not may_list(user, model):
+                raise Http404
         for model, ids in referenced(match, request):
             if not may_see(user, model, ids):
                 raise Http404

@@ -6,15 +6,24 @@ covered without touching this file), fills every id parameter with an object of 
 school A whose title carries a marker (a draft lesson and its draft course, their revision and
 workflow, a video, an image, a document, a claim report), and requests it:
 
+- as an editor (who may see everything), first: GET only, nothing may answer 500. The form the
+  editor is shown (its fields and values, the marker replaced) becomes the POST body the others
+  send, so a refusal is a refusal of a real submission, not of an empty one;
 - as anonymous, a teacher of studio B and the school admin of school B: GET (with ``?id=`` of the
   route's model and a search ``q=``) and, for routes that name objects, POST. The marker must not
-  appear in any body, header, redirect or flash message, and nothing may change;
-- as an editor (who may see everything): GET only, nothing may answer 500.
+  appear in any body, header, redirect or flash message, and nothing may change.
+
+Every id is a real object: studio A's / school A's own where the model has an owner (also a
+redirect to the draft lesson, view restrictions, an editing session, a pending multiple-upload
+file, a parent's comment, a survey with a school A answer, a weekly lecture pointing at the draft
+lesson), else a real row of the route's model; parameters no object could be
+found for are printed (none today).
 
 Bulk actions are asked for every registered action with explicit ids and with
 ``id=all&childOf=`` of studio A's page. No request may answer 500, for anyone.
 """
 
+import html
 import re
 import time
 from urllib.parse import urlencode
@@ -91,6 +100,93 @@ class StudioAObjects:
         self.report._set_document_file_metadata()
         self.report.save()
         move_claim(self.claim, self.claim.status, report=self.report)
+        self.school = school_a.school
+        self.more = self._more_objects(school_a)
+        self.guessed = set()  # parameters no real object could be found for (printed)
+
+    def _more_objects(self, school_a):
+        """Objects of studio A / school A behind the remaining id parameters (redirects, view
+        restrictions, editing sessions, pending uploads, parents' comments)."""
+        from django.contrib.contenttypes.models import ContentType
+        from django.utils import timezone
+        from wagtail.admin.models import EditingSession
+        from wagtail.contrib.redirects.models import Redirect
+        from wagtail.models import CollectionViewRestriction, PageViewRestriction, UploadedFile
+
+        from engagement.models import Comment
+
+        lesson_type = ContentType.objects.get_for_model(Page)
+        restriction = PageViewRestriction.objects.create(page=self.course, restriction_type="password",
+                                                         password="walk-pw")
+        collection_restriction = CollectionViewRestriction.objects.create(
+            collection=self.studio.collection, restriction_type="password", password="walk-pw")
+        from django.core.files.base import ContentFile
+
+        upload = UploadedFile(for_content_type=ContentType.objects.get_for_model(get_image_model()),
+                              uploaded_by_user=self.owner)
+        upload.file.save(f"urlspace-{MARKER}.png", ContentFile(b"not really a picture"), save=True)
+        from cms.taxonomy.models import Stage
+        from engagement.models import Survey, SurveyQuestion, SurveyResponse, SurveyTextAnswer, WeeklyLecture
+
+        survey = Survey.objects.create(title=f"问卷 {MARKER}", slug="urlspace-survey")
+        question = SurveyQuestion.objects.create(survey=survey, label=f"题目 {MARKER}", kind="text")
+        response = SurveyResponse.objects.create(survey=survey, device="urlspace", key="urlspace-response",
+                                                 school=school_a.school, answers={str(question.pk): MARKER})
+        answer = SurveyTextAnswer.objects.create(response=response, question=question, school=school_a.school,
+                                                 text=f"回答 {MARKER}")
+        import datetime
+
+        lecture = WeeklyLecture.objects.create(week=datetime.date(2026, 11, 23), stage=Stage.objects.first(),
+                                               page=self.lesson, note=f"给家长的话 {MARKER}")
+        return {
+            "survey": survey, "answer": answer, "lecture": lecture,
+            "redirect_id": Redirect.objects.create(old_path="/urlspace-old", redirect_page=self.lesson).pk,
+            "page_view_restriction_id": restriction.pk,
+            "restriction_id": collection_restriction.pk,
+            "session_id": EditingSession.objects.create(user=self.owner, content_type=lesson_type,
+                                                        object_id=str(self.lesson.pk),
+                                                        last_seen_at=timezone.now()).pk,
+            "uploaded_file_id": upload.pk,
+            "comment": Comment.objects.create(event_key=f"urlspace-{MARKER}", school=school_a.school,
+                                              page_id=self.lesson.pk, kind=1, text=f"留言 {MARKER}"),
+            "kind": "xlsx",
+        }
+
+    def row(self, model, url_name=""):
+        """A real object of ``model`` (studio A's / school A's where it has an owner)."""
+        from wagtail.models import Site
+
+        from engagement.models import Comment, SchoolGroup, Survey, SurveyTextAnswer
+        from cms.topics.models import School
+
+        by_url = {"engagement_moderate": Comment, "engagement_survey": Survey,
+                  "engagement_survey_export": Survey, "engagement_tag_answer": SurveyTextAnswer}
+        model = by_url.get(url_name, model)
+        if model is None:
+            return None
+        marked = self.of_model(model)
+        if marked:
+            return marked[0].pk
+        if model is School:
+            return self.school.pk
+        if model is Comment:
+            return self.more["comment"].pk
+        for key in ("survey", "answer", "lecture"):
+            if model is type(self.more[key]):
+                return self.more[key].pk
+        if model is SchoolGroup:
+            group = SchoolGroup.objects.filter(schools=self.school).first()
+            if group is None:
+                group = SchoolGroup.objects.create(name=f"分组 {MARKER}")
+                group.schools.add(self.school)
+            return group.pk
+        if model is SurveyTextAnswer:
+            answer = SurveyTextAnswer.objects.filter(school=self.school).first() or SurveyTextAnswer.objects.first()
+            return answer.pk if answer else None
+        if model is Site:
+            return Site.objects.get(is_default_site=True).pk
+        first = model.objects.order_by("pk").first()
+        return first.pk if first is not None else None
 
     def of_model(self, model):
         """The marked objects of ``model`` (their ids go into ``?id=``)."""
@@ -122,7 +218,8 @@ class StudioAObjects:
             "content_type_app_name": "catalogue", "content_type_model_name": "lessonpage",
             "app_name": "catalogue", "app_label": "catalogue", "model_name": "lessonpage",
             "action_name": "approve", "filter_spec": "max-165x165", "path": "index.m3u8",
-            "uidb64": "MQ", "token": "x-y",
+            "uidb64": "MQ", "token": "x-y", "kind": "xlsx",
+            **{k: v for k, v in self.more.items() if k.endswith("_id")},
         }
         if name == "pk":
             if namespace.startswith("wagtailadmin_collections"):
@@ -135,9 +232,17 @@ class StudioAObjects:
                 return self.studio.group.pk
             if url_name == "revisions_compare":
                 return self.lesson.pk
-            objects = self.of_model(model)
-            return objects[0].pk if objects else 1
-        return table.get(name, 1)
+            if namespace.startswith(("wagtailsites", "wagtailsettings")):
+                from wagtail.models import Site
+
+                return Site.objects.get(is_default_site=True).pk
+            found = self.row(model, url_name)
+            if found is not None:
+                return found
+        elif name in table:
+            return table[name]
+        self.guessed.add(f"{namespace}:{url_name}:{name}")
+        return 1
 
 
 def fill(route, objects, namespace, url_name):
@@ -208,7 +313,64 @@ def fingerprint(objects):
     ]
     claim = TopicClaim.objects.filter(pk=objects.claim.pk).values_list("status", "report_id").first()
     workflow = WorkflowState.objects.filter(pk=objects.workflow_state.pk).values_list("status").first()
-    return counts, page, course, media, claim, workflow
+    comment = type(objects.more["comment"]).objects.filter(pk=objects.more["comment"].pk).values_list("status").first()
+    return counts, page, course, media, claim, workflow, comment
+
+
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+INPUT = re.compile(r"<input\b([^>]*)>", re.I)
+SELECT = re.compile(r"<select\b([^>]*)>(.*?)</select>", re.S | re.I)
+OPTION = re.compile(r"<option\b([^>]*)>", re.I)
+TEXTAREA = re.compile(r"<textarea\b([^>]*)>(.*?)</textarea>", re.S | re.I)
+ATTR = re.compile(r"""([\w:-]+)(?:=(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+
+
+def attrs(text):
+    return {m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "") for m in ATTR.finditer(text)}
+
+
+def form_fields(page):
+    """The fields of the page's main POST form as a browser would send them (the form with the
+    most fields; file inputs left empty): what an attacker who has seen the form would post."""
+    best = {}
+    for form_attrs, inner in FORM.findall(page):
+        head = attrs(form_attrs)
+        if head.get("method", "get").lower() != "post" or "logout" in head.get("action", ""):
+            continue
+        data = {}
+        for tag in INPUT.findall(inner):
+            field = attrs(tag)
+            kind, name = field.get("type", "text").lower(), field.get("name")
+            if not name or kind in ("file", "submit", "button", "image", "reset") or name == "csrfmiddlewaretoken":
+                continue
+            if kind in ("checkbox", "radio") and "checked" not in field:
+                continue
+            data.setdefault(name, []).append(field.get("value", "on" if kind == "checkbox" else ""))
+        for select_attrs, options in SELECT.findall(inner):
+            name = attrs(select_attrs).get("name")
+            choices = [attrs(o) for o in OPTION.findall(options)]
+            chosen = [c.get("value", "") for c in choices if "selected" in c] or [c.get("value", "") for c in choices[:1]]
+            if name:
+                data[name] = chosen
+        for area_attrs, text in TEXTAREA.findall(inner):
+            name = attrs(area_attrs).get("name")
+            if name:
+                data[name] = [html.unescape(text).strip()]
+        if len(data) > len(best):
+            best = data
+    # The attacker's own request must not carry the marker (its echo is no leak).
+    return {name: [v.replace(MARKER, "POSTED-BY-WALK") for v in values] for name, values in best.items()}
+
+
+def action_bodies(url_name):
+    """Views that only take POST, so there is no form to read: the body their own buttons send."""
+    if url_name == "engagement_moderate":
+        return {"action": ["approve"]}
+    if url_name == "engagement_tag_answer":
+        from cms.taxonomy.models import Problem
+
+        return {"problems": [str(p) for p in Problem.objects.values_list("pk", flat=True)[:2]]}
+    return {}
 
 
 def body_of(response):
@@ -229,11 +391,11 @@ def shown(response):
 def walkers(db, studio_a, school_a, studio_b, school_b, django_user_model, editor_user):
     objects = StudioAObjects(studio_a, school_a, django_user_model)
     clients = {}
-    for role, user in (
+    for role, user in (  # the editor first: the forms it is shown are what the others post
+        ("editor", editor_user),
         ("anonymous", None),
         ("teacher_b", make_user(django_user_model, "walker_teacher_b", studio_b.group)),
         ("school_admin_b", make_user(django_user_model, "walker_school_b", school_b.group)),
-        ("editor", editor_user),
     ):
         client = Client(raise_request_exception=False)
         if user is not None:
@@ -250,19 +412,25 @@ def test_no_route_shows_or_changes_another_studios_objects(walkers):
     before = fingerprint(objects)
     leaks, changes, errors = [], [], []
     counts = {role: 0 for role in clients}
+    posted_fields = []
     started = time.monotonic()
     for route, namespace, url_name in all_routes:
         view = f"{namespace}:{url_name}" if namespace else url_name
         for path, params in requests_for(route, namespace, url_name, objects):
             query = urlencode(params)
+            body = action_bodies(url_name)
+            posts = names_objects(route, url_name)
             for role, client in clients.items():
                 methods = ["get"]
-                if role != "editor" and names_objects(route, url_name):
+                if role != "editor" and posts:
                     methods.append("post")
                 for method in methods:
                     url = f"{path}?{query}" if query else path
-                    response = getattr(client, method)(url)
+                    response = client.post(url, body) if method == "post" else client.get(url)
                     counts[role] += 1
+                    if role == "editor" and posts and response.status_code == 200 and not body:
+                        body = form_fields(body_of(response))
+                        posted_fields.append(len(body))
                     if response.status_code >= 500:
                         errors.append((role, method, view, url, response.status_code))
                     if role != "editor" and MARKER in shown(response):
@@ -273,7 +441,9 @@ def test_no_route_shows_or_changes_another_studios_objects(walkers):
             changes.append(view)
             before = fingerprint(objects)
     elapsed = time.monotonic() - started
-    print(f"\nURL space: {len(all_routes)} routes, requests per role {counts}, {elapsed:.0f} s")
+    print(f"\nURL space: {len(all_routes)} routes, requests per role {counts}, {elapsed:.0f} s; "
+          f"{sum(1 for n in posted_fields if n)} forms read for POST bodies ({sum(posted_fields)} fields); "
+          f"parameters without a real object: {sorted(objects.guessed) or 'none'}")
     assert errors == [], errors
     assert leaks == [], leaks
     assert changes == [], changes
