@@ -41,6 +41,7 @@ ZH = "whitespace"
 class Entry(Document):
     """One search result: what is indexed for a page, problem or research topic."""
 
+    eid = Keyword()  # the entry id again, as doc values: Elasticsearch reads candidates without stored fields
     kind = Keyword()
     url = Keyword()
     path = Keyword()  # Wagtail tree path, to drop a deleted subtree
