@@ -1,21 +1,27 @@
 #!/usr/bin/env python
-"""Benchmark of the parent-site publish (issue 6), in a private state folder.
+"""Benchmark of the parent-site publish (issues 6 and 17), in a private state folder.
 
-    .venv/bin/python bench/publish.py --lessons 1000 [--keep]
+    .venv/bin/python bench/publish.py --lessons 1000 [--edits 20] [--merged] [--keep]
 
 Generates N five-step lessons (10 per course, realistic Chinese text of ~1,400 characters each)
-and prints, all measured in the same run:
-  (a) full build time of ``publish`` (pages + sharded Pagefind);
-  (b) one edited lesson: time until its page and every listing showing it are live, and until
-      the site's own search (in chromium) finds the new text;
+and prints, all measured in the same run (the machine's load from ``uptime`` before and after):
+  (a) full build time of ``publish`` (pages + sharded Pagefind) and the peak memory of the whole
+      process tree during it (RSS of this process and every child, sampled every 0.2 s);
+  (b) N random single-lesson edits: time until the page and every listing showing it are live,
+      and until the search index holding it is live (findable), median and max; the last edit is
+      also searched for in chromium until found;
   (c) the naive baseline: a plain ``mkdocs build`` (mkdocs-material, its search plugin on) of the
-      same pages exported as Markdown sources, then Pagefind over its output — with the ratios;
-  (d) bytes a browser downloads for a first search (Pagefind shards + vocabulary + search.js)
-      against mkdocs-material's own search_index.json for the same pages.
+      same pages exported as Markdown sources, then Pagefind over its output — with the ratio;
+  (d) bytes a browser downloads for its first search (gzip on the wire: Pagefind files, site.json
+      and search.js), for every judged query of tests/search/judged.yaml and
+      tests/search/parents/queries.yaml in a fresh browser context: min / median / max; with
+      ``--merged`` the same for one merged Pagefind index of the same pages (Pagefind's own
+      chunking) instead of the shards.
 """
 
 import argparse
-import gzip
+import statistics
+import threading
 import json
 import os
 import random
@@ -35,6 +41,8 @@ def parse():
     parser = argparse.ArgumentParser()
     parser.add_argument("--lessons", type=int, default=1000)
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    parser.add_argument("--edits", type=int, default=20, help="random single-lesson edits to time")
+    parser.add_argument("--merged", action="store_true", help="also measure one merged Pagefind index")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--profile", action="store_true", help="profile the full build and stop")
     parser.add_argument("--profile-edit", action="store_true", help="profile the one-lesson publish and stop")
@@ -53,12 +61,13 @@ django.setup()
 
 import yaml  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from wagtail.models import Page  # noqa: E402
 
 from cms.catalogue.models import CoursePage, LessonPage, StudioPage  # noqa: E402
 from cms.catalogue.structure import ensure_site, studio_index  # noqa: E402
 from cms.publishing.api import export_markdown, publish  # noqa: E402
+from cms.publishing.searchindex import PAGES_PER_SHARD  # noqa: E402
 from cms.taxonomy.models import Problem, Stage, Theme  # noqa: E402
 from transcoding.api import VideoAsset  # noqa: E402
 
@@ -186,24 +195,88 @@ def site_text(out, url):
     return (out / url.strip("/") / "index.html").read_text()
 
 
-def search_until_found(out, word, url, started):
+class PeakMemory:
+    """Peak resident memory of this process and all its descendants, sampled from /proc."""
+
+    def __init__(self, every=0.2):
+        self.every, self.peak, self._stop = every, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self):
+        page = os.sysconf("SC_PAGE_SIZE")
+        root = os.getpid()
+        while not self._stop.is_set():
+            parents, rss = {}, {}
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{pid}/stat") as handle:
+                        fields = handle.read().rsplit(")", 1)[1].split()
+                    parents[int(pid)] = int(fields[1])
+                    rss[int(pid)] = int(fields[21]) * page
+                except (OSError, IndexError, ValueError):
+                    continue
+            tree, total = {root}, 0
+            changed = True
+            while changed:
+                changed = False
+                for pid, ppid in parents.items():
+                    if ppid in tree and pid not in tree:
+                        tree.add(pid)
+                        changed = True
+            total = sum(rss.get(pid, 0) for pid in tree)
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.every)
+
+
+def load():
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def judged_queries():
+    queries = []
+    for path in (REPO / "tests/search/judged.yaml", REPO / "tests/search/parents/queries.yaml"):
+        queries += [q["q"] for q in yaml.safe_load(path.read_text())["queries"]]
+    return list(dict.fromkeys(queries))
+
+
+class Server:
+    def __init__(self, root):
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.process = subprocess.Popen([sys.executable, str(REPO / "bench" / "serve_site.py"), str(root), str(self.port)])
+        self.base = f"http://127.0.0.1:{self.port}"
+        import urllib.request
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.base + "/pagefind/site.json", timeout=5).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+def search_until_found(base, word, url, started):
     """Poll the built site's search in chromium until ``url`` is a result for ``word``."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.site.search_eval import CHROMIUM_ARGS
-
-    port = 18000 + os.getpid() % 1000
-    server = subprocess.Popen([sys.executable, str(REPO / "bench" / "serve_site.py"), str(out), str(port)])
-    base = f"http://127.0.0.1:{port}"
-    time.sleep(1)
-    try:
-        return _search_until_found(base, word, url, started)
-    finally:
-        server.terminate()
-        server.wait()
-
-
-def _search_until_found(base, word, url, started):
     from playwright.sync_api import sync_playwright
 
     from tests.site.search_eval import CHROMIUM_ARGS
@@ -219,23 +292,54 @@ def _search_until_found(base, word, url, started):
                 break
             if time.monotonic() - started > 120:
                 raise SystemExit("search never found the edited lesson")
-        elapsed = time.monotonic() - started
-        # (d) first-search bytes on a fresh page.
-        sizes = {}
-        page = browser.new_page()
-
-        def on_finished(request):
-            # Bytes on the wire (gzip where the server compresses, as any CDN does).
-            if "/pagefind/" in request.url or "/assets/javascripts/search." in request.url:
-                body = request.sizes()["responseBodySize"]
-                sizes[request.url] = body
-
-        page.on("requestfinished", on_finished)
-        page.goto(base + "/search/")
-        page.wait_for_function("typeof window.gongyuSearch === 'function'")
-        page.evaluate("q => window.gongyuSearch(q)", "孩子总是玩手机怎么办")
         browser.close()
-    return elapsed, sizes
+    return time.monotonic() - started
+
+
+def first_search_bytes(base, queries):
+    """{query: bytes on the wire for the first search in a fresh browser (no cache)}."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.site.search_eval import CHROMIUM_ARGS
+
+    out = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for query in queries:
+            # A fresh context (empty cache) without the site's service worker, which would answer
+            # from its own cache and hide the bytes.
+            context = browser.new_context(service_workers="block")
+            page = context.new_page()
+            sizes = {}
+
+            def on_finished(request, sizes=sizes):
+                if "/pagefind/" in request.url or "/assets/javascripts/search." in request.url:
+                    sizes[request.url] = request.sizes()["responseBodySize"]
+
+            page.on("requestfinished", on_finished)
+            page.goto(base + "/search/")
+            page.wait_for_function("typeof window.gongyuSearch === 'function'")
+            page.evaluate("q => window.gongyuSearch(q)", query)
+            page.wait_for_load_state("networkidle")
+            out[query] = sum(sizes.values())
+            context.close()
+        browser.close()
+    return out
+
+
+def merged_copy(live, searchable_files):
+    """The live site with one Pagefind index of every searchable page (Pagefind's own chunking)."""
+    from cms.publishing.searchindex import index_shards
+
+    root = WORK / "merged" / "site"
+    root.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-al", str(live), str(root)], check=True)
+    shutil.rmtree(root / "pagefind")
+    site = json.loads((live / "pagefind" / "site.json").read_text())
+    t, _ = timed(index_shards, root, {0: searchable_files})
+    (root / "pagefind" / "site.json").write_text(json.dumps(
+        {"shards": ["/pagefind/s0/"], "gone": [], "vocabulary": site["vocabulary"]}, ensure_ascii=False))
+    return root, t
 
 
 def naive_baseline(out_dir):
@@ -259,8 +363,14 @@ def naive_baseline(out_dir):
     return pages, t_export, t_mkdocs, t_pagefind
 
 
+def kb(values):
+    values = sorted(values)
+    return f"{values[0] / 1024:.0f} / {statistics.median(values) / 1024:.0f} / {values[-1] / 1024:.0f} KB"
+
+
 def main():
     print(f"工作目录 {WORK}")
+    print(f"load before: {load()}")
     t_gen, made = timed(generate, ARGS.lessons)
     print(f"generated {made} lessons in {t_gen:.1f} s")
     out = WORK / "var" / "site"
@@ -272,51 +382,90 @@ def main():
         pstats.Stats(str(WORK / "profile")).sort_stats("cumulative").print_stats(40)
         return
 
-    t_full, result = timed(publish, out, full=True)
+    with PeakMemory() as memory:
+        t_full, result = timed(publish, out, full=True)
     print(f"(a) full build: {t_full:.1f} s for {result.outputs} files "
           f"(render {result.timings['render'] - result.timings['plan']:.1f} s, "
-          f"search {result.timings['search'] - result.timings['render']:.1f} s, shards {len(result.shards_indexed)})")
+          f"search {result.timings['search'] - result.timings['render']:.1f} s, shards {len(result.shards_indexed)}); "
+          f"peak memory of the process tree {memory.peak / 2**30:.2f} GB")
 
-    lesson = LessonPage.objects.order_by("path")[ARGS.lessons // 2].specific
-    course = lesson.get_parent()
-    word = "番茄钟计时法"
-    lesson.title = f"用{word}帮孩子专心写作业"
-    lesson.save_revision().publish()
-    started = time.monotonic()
     if ARGS.profile_edit:
         import cProfile
         import pstats
 
+        for n in range(3):   # the first edits after a full build copy the release once; profile the steady state
+            lesson = LessonPage.objects.order_by("path")[n].specific
+            lesson.title = f"预热修改{n}"
+            lesson.save_revision().publish()
+            publish(out)
+        lesson = LessonPage.objects.order_by("path")[ARGS.lessons // 2].specific
+        lesson.title = "用番茄钟计时法帮孩子专心写作业"
+        lesson.save_revision().publish()
         cProfile.runctx("publish(out)", globals(), {"out": out}, str(WORK / "profile-edit"))
         pstats.Stats(str(WORK / "profile-edit")).sort_stats("cumulative").print_stats(30)
         return
-    edit = publish(out)
-    t_live = edit.timings["live"]  # the page and its listings swapped live (search follows)
-    url = lesson.url_path[len("/home"):]
-    assert word in site_text(out, url) and word in site_text(out, course.url_path[len("/home"):])
-    t_search, sizes = search_until_found(out, word, url, started)
-    print(f"(b) one edited lesson: page + listings live in {t_live:.2f} s ({len(edit.written)} files, "
-          f"shards re-indexed {edit.shards_indexed}); findable by search in {t_search:.2f} s")
 
+    lessons = list(LessonPage.objects.order_by("path").values_list("pk", flat=True))
+    live_times, findable_times = [], []
+    word = "番茄钟计时法"
+    for n, pk in enumerate(rng.sample(lessons, min(ARGS.edits, len(lessons)))):
+        lesson = LessonPage.objects.get(pk=pk)
+        last = n == ARGS.edits - 1
+        lesson.title = f"用{word}帮孩子专心写作业" if last else f"第{n + 1}次修改:和孩子一起定计划"
+        lesson.save_revision().publish()
+        started = time.monotonic()
+        edit = publish(out)
+        live_times.append(edit.timings["live"])
+        findable_times.append(edit.timings["total"])
+        url = lesson.url_path[len("/home"):]
+        course = lesson.get_parent()
+        assert lesson.title in site_text(out, url) and lesson.title in site_text(out, course.url_path[len("/home"):])
+    server = Server(out)
+    try:
+        t_browser = search_until_found(server.base, word, url, started)
+        queries = judged_queries()
+        t_bytes, sizes = timed(first_search_bytes, server.base, queries)
+    finally:
+        server.close()
+    print(f"(b) {len(live_times)} random edits: page + listings live median {statistics.median(live_times):.2f} s, "
+          f"max {max(live_times):.2f} s; search index live (findable) median {statistics.median(findable_times):.2f} s, "
+          f"max {max(findable_times):.2f} s; last edit found in chromium {t_browser:.2f} s after its publish started")
+    worst = sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
+    print(f"(d) first-search bytes over {len(sizes)} judged queries (shards of {PAGES_PER_SHARD}): "
+          f"min / median / max {kb(sizes.values())}; largest: "
+          + ", ".join(f"{q} {v / 1024:.0f} KB" for q, v in worst) + f"  ({t_bytes:.0f} s)")
+    if ARGS.merged:
+        from cms.publishing.models import PublishedFile
+
+        files = sorted(PublishedFile.objects.filter(target=str(out.absolute()), shard__isnull=False).values_list("path", flat=True))
+        root, t_index = merged_copy(out.resolve(), files)
+        server = Server(root)
+        try:
+            merged = first_search_bytes(server.base, queries)
+        finally:
+            server.close()
+        worst = sorted(merged.items(), key=lambda kv: -kv[1])[:3]
+        print(f"(d') one merged Pagefind index ({len(files)} pages, indexed in {t_index:.0f} s): "
+              f"min / median / max {kb(merged.values())}; largest: "
+              + ", ".join(f"{q} {v / 1024:.0f} KB" for q, v in worst))
+
+    naive = None
     if not ARGS.skip_baseline:
         pages, t_export, t_mkdocs, t_pagefind = naive_baseline(WORK / "naive" / "site")
         naive = t_mkdocs + t_pagefind
         print(f"(c) naive baseline: mkdocs build {t_mkdocs:.1f} s + Pagefind {t_pagefind:.1f} s = {naive:.1f} s "
               f"(Markdown export of {pages} pages took {t_export:.1f} s, not counted)")
-        print(f"    ratio full build / naive = {t_full / naive:.2f}  (goal ≤ 0.5)")
-        index = WORK / "naive" / "site" / "search" / "search_index.json"
-        raw = index.read_bytes() if index.exists() else b""
-        mkdocs_index = f"{len(raw) / 1024:.0f} KB ({len(gzip.compress(raw)) / 1024:.0f} KB gzipped)"
-    else:
-        mkdocs_index = "(baseline skipped)"
-    total = sum(sizes.values())
-    kinds = {}
-    for url, size in sizes.items():
-        name = url.rsplit("/", 2)[-2] if url.endswith((".pf_fragment", ".pf_index", ".pf_filter")) else url.rsplit("/", 1)[-1]
-        kinds[name] = kinds.get(name, 0) + size
-    print(f"(d) first search downloads {total / 1024:.0f} KB in {len(sizes)} files "
-          f"({', '.join(f'{k} {v / 1024:.0f} KB' for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])[:8])}); "
-          f"mkdocs-material's search_index.json: {mkdocs_index}")
+    print(f"load after: {load()}")
+    print()
+    print(f"| {ARGS.lessons} lessons | measured | goal (issue 17, at 100k) |")
+    print("|---|---|---|")
+    print(f"| edit → page + listings live ({len(live_times)} edits) | median {statistics.median(live_times):.2f} s, "
+          f"max {max(live_times):.2f} s | ≤ 2 s, max ≤ 5 s |")
+    print(f"| edit → findable | median {statistics.median(findable_times):.2f} s, max {max(findable_times):.2f} s | ≤ 10 s |")
+    print(f"| peak memory, full build (process tree) | {memory.peak / 2**30:.2f} GB | ≤ 1 GB |")
+    print(f"| full build | {t_full:.1f} s" + (f" ({t_full / naive:.2f}× naive {naive:.1f} s)" if naive else "")
+          + " | ≤ 0.25× naive |")
+    print(f"| first-search bytes, min / median / max | {kb(sizes.values())} | ≤ 300 KB every query |")
     if not ARGS.keep:
         shutil.rmtree(WORK, ignore_errors=True)
 

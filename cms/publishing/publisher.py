@@ -122,13 +122,14 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
         cache = releases.releases_dir(out) / ".cache" / "qr"
 
         def qr_cache(folder, output):
-            # A QR code depends on its URL only: kept across builds (they are slow to draw).
+            # A QR code depends on its URL only: kept across builds (they are slow to draw), in a
+            # fan-out folder (.cache/qr/ab/<hash>.svg) so no folder holds one file per page.
             key = fingerprint([base_url, output.inputs["url"]])
-            path = folder / f"{key}.svg"
+            path = folder / key[:2] / f"{key}.svg"
             if path.exists():
                 return path.read_bytes()
             data = renderer.render(output)
-            folder.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             return data
 
@@ -196,7 +197,7 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
             write_site_json(root, live_shards, words, sorted(set(gone)))
             result.shards_indexed = sorted(changed_shards)
 
-        if full or compact:
+        if full:
             index_search(release)  # a full build goes live once, search included
             timings["search"] = time.monotonic() - started
 
@@ -235,9 +236,10 @@ def _publish(out: Path, full: bool, progress, base_url: str) -> PublishResult:
         if compact:
             for shard in set(o.shard for o in outputs if o.shard is not None):
                 PublishedFile.objects.filter(target=target, path__in=[o.path for o in outputs if o.shard == shard]).update(shard=shard)
-    if not (full or compact) and changed_shards:
+    if not full and changed_shards:
         # Second step: the pages are live; now the search shards that hold them are rebuilt in
-        # another release and swapped in. If this fails the shards stay pending for next time.
+        # another release and swapped in (when the hot shard was full, every shard: the pages
+        # did not wait for that). If this fails the shards stay pending for next time.
         search_release = releases.new_release(out, release)
         try:
             index_search(search_release)

@@ -104,3 +104,31 @@ def test_a_failed_publish_into_a_reused_release_is_never_reused_half_synced(tmp_
     assert "失败的那一次" in html(out, lessons[3])
     for n, lesson in enumerate(lessons[:3]):
         assert f"准备第{n}次" in html(out, lesson)
+
+
+def test_pages_go_live_before_a_full_hot_shard_is_re_spread_and_a_failed_re_spread_is_retried(tmp_path, monkeypatch):
+    import json
+
+    from cms.publishing import publisher, searchindex
+
+    out = tmp_path / "site"
+    publish(out)
+    lessons = list(LessonPage.objects.live().order_by("path")[:3])
+    lessons[0].title = "热分片里的课"
+    lessons[0].save_revision().publish()
+    assert publish(out).shards_indexed == [1]              # the small hot shard only
+    monkeypatch.setattr(publisher, "HOT_LIMIT", 0)         # from now on the hot shard is "full"
+    original = searchindex.index_shards
+    monkeypatch.setattr(publisher, "index_shards", lambda *a, **k: (_ for _ in ()).throw(OSError("磁盘已满")))
+    lessons[2].title = "热分片满了的那一课"
+    lessons[2].save_revision().publish()
+    with pytest.raises(OSError):
+        publish(out)      # the hot shard is full: every shard is re-indexed after the pages are live…
+    assert "热分片满了的那一课" in html(out, lessons[2])   # …so the page did not wait for it
+    assert "热分片满了的那一课" in html(out, lessons[2].get_parent())
+    monkeypatch.setattr(publisher, "index_shards", original)
+    retried = publish(out)                                 # nothing else changed: the search is retried
+    assert retried.shards_indexed == [0]
+    site = json.loads((out / "pagefind" / "site.json").read_text())
+    assert site["shards"] == ["/pagefind/s0/"] and site["gone"] == []
+    assert not (out / "pagefind" / "s1").exists()
