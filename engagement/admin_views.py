@@ -199,5 +199,7 @@ def tag_answer(request, pk):
 
     answer = get_object_or_404(SurveyTextAnswer.objects.select_related("response"), pk=pk)
     answer.problems.set(Problem.objects.filter(pk__in=[p for p in request.POST.getlist("problems") if p.isdigit()]))
-    messages.success(request, "已保存问题标签。")
+    answer.approved = request.POST.get("approved") == "on"
+    answer.save(update_fields=["approved"])
+    messages.success(request, "已保存。")
     return redirect(reverse("engagement_survey", args=[answer.response.survey_id]) + f"#answer-{answer.pk}")

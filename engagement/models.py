@@ -271,13 +271,15 @@ class SurveyResponse(models.Model):
 
 
 class SurveyTextAnswer(models.Model):
-    """An open-text answer (plain text), which an editor may tag with problems (P001…)."""
+    """An open-text answer (plain text), which an editor may tag with problems (P001…); school
+    admins see it once an editor has approved it."""
 
     response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="texts")
     question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="+")
     school = models.ForeignKey("topics.School", null=True, on_delete=models.SET_NULL, related_name="+")
     text = models.CharField("回答", max_length=500)
     problems = models.ManyToManyField("taxonomy.Problem", verbose_name="问题", blank=True, related_name="+")
+    approved = models.BooleanField("已审核", default=False)   # a school admin sees it only then
 
     class Meta:
         ordering = ["pk"]

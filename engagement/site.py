@@ -64,6 +64,7 @@ def extend_plan(model, outputs, output_class):
             output.inputs["weekly"] = weekly[:2]
     crumbs = [{"title": "家长课程超市", "url": "/"}]
     school_list = schools()
+    survey_list = published_surveys()
     outputs.append(output_class("weekly/index.html", "weekly", {
         "node": {"title": "本周家长课", "description": "每周一节家长课:学校组织家长在家收看,看完打卡。"},
         "crumbs": crumbs, "weekly": weekly, "schools": school_list}))
@@ -73,12 +74,15 @@ def extend_plan(model, outputs, output_class):
         links += [{"label": f"{n} 班", "url": f"/weekly/?s={school['code']}&c={n}", "qr": f"/{base}qr-{n}.svg"}
                   for n in range(1, school["classes"] + 1)]
         school_crumbs = [*crumbs, {"title": "本周家长课", "url": "/weekly/"}]
+        # The school's own link to each published 问卷: its answers count for the school.
+        school_surveys = [{"title": sv["title"], "url": f"/surveys/{sv['slug']}/?s={school['code']}",
+                           "qr": f"/{base}survey-{sv['slug']}.svg"} for sv in survey_list]
         outputs.append(output_class(base + "index.html", "weekly_school", {
             "node": {"title": f"{school['name']} · 本周家长课链接", "description": "发到家长群的链接和家长会用的二维码。"},
-            "crumbs": school_crumbs, "school": school, "links": links}))
-        for link in links:
+            "crumbs": school_crumbs, "school": school, "links": links, "surveys": school_surveys}))
+        for link in [*links, *school_surveys]:
             outputs.append(output_class(link["qr"].lstrip("/"), "qr", {"url": link["url"]}))
-    for survey in published_surveys():
+    for survey in survey_list:
         outputs.append(output_class(f"surveys/{survey['slug']}/index.html", "survey", {
             "node": {"title": survey["title"], "description": (survey["intro"] or "家长问卷")[:120]},
             "crumbs": crumbs, "survey": survey}))

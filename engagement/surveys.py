@@ -1,6 +1,7 @@
 """问卷 results, read from the rollup's tallies (``SurveyTally``), never from the answer sets;
 open-text answers are listed (plain text) with their problem tags. ``schools``: the schools the
-reader may see — None for an editor (every answer, those without a school too)."""
+reader may see — None for an editor (every answer, those without a school too); a school admin
+gets the open answers an editor has approved."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def results(survey, schools=None):
     texts = SurveyTextAnswer.objects.filter(response__survey=survey)
     if schools is not None:
         ids = [s.pk for s in schools]
-        tallies, texts = tallies.filter(school_id__in=ids), texts.filter(school_id__in=ids)
+        tallies, texts = tallies.filter(school_id__in=ids), texts.filter(school_id__in=ids, approved=True)
     counts = {(row["question_id"], row["option"]): row["n"]
               for row in tallies.values("question_id", "option").annotate(n=Sum("count")).order_by()}
     total = counts.get((None, -1), 0)

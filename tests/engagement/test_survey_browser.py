@@ -71,6 +71,9 @@ def test_parents_answer_a_published_survey_and_the_admin_shows_the_results(admin
     page_html = (out / "surveys/jiating-jiaoyu/index.html").read_text()
     assert "家庭教育需求问卷" in page_html and f'data-endpoint="{endpoint}"' in page_html
     assert not (out / "surveys/caogao").exists()   # a draft survey is never on the site
+    school_page = (out / f"weekly/schools/{school.code.lower()}/index.html").read_text()
+    assert f"/surveys/jiating-jiaoyu/?s={school.code}" in school_page and "caogao" not in school_page
+    assert (out / f"weekly/schools/{school.code.lower()}/survey-jiating-jiaoyu.svg").read_text().startswith("<svg")
 
     errors = []
     with serve(out) as site_url:

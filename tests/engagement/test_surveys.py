@@ -127,7 +127,7 @@ def test_results_after_the_rollup_with_charts_export_tags_and_school_scoping(
 
     a, b = school_a.school, school_b.school
     send(client, device(), [survey_event(survey, answers_for(survey, single=0, scale=5, text="作业辅导很难"))], a.code)
-    send(client, device(), [survey_event(survey, answers_for(survey, single=1, scale=4))], a.code)
+    send(client, device(), [survey_event(survey, answers_for(survey, single=1, scale=4, text="还没审核的话"))], a.code)
     send(client, device(), [survey_event(survey, answers_for(survey, single=1, scale=2, text="别的学校的话"))], b.code)
     send(client, device(), [survey_event(survey, answers_for(survey, single=2, scale=1))])
     url = f"/admin/engagement/surveys/{survey.pk}/"
@@ -141,9 +141,12 @@ def test_results_after_the_rollup_with_charts_export_tags_and_school_scoping(
     assert "作业辅导很难" in page and "别的学校的话" in page
     answer = SurveyTextAnswer.objects.get(text="作业辅导很难")
     problem = Problem.objects.order_by("code").first()
-    response = editor.post(f"/admin/engagement/surveys/answers/{answer.pk}/tag/", {"problems": [problem.pk]})
+    response = editor.post(f"/admin/engagement/surveys/answers/{answer.pk}/tag/",
+                           {"problems": [problem.pk], "approved": "on"})
     assert response.status_code == 302
     assert list(answer.problems.all()) == [problem]
+    answer.refresh_from_db()
+    assert answer.approved
     workbook = load_workbook(io.BytesIO(editor.get(url + "export/?format=xlsx").content))
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[0][0] == "问卷结果 · 家庭教育需求问卷" and rows[1] == ("答卷数", 4, None, None, None)
@@ -154,10 +157,11 @@ def test_results_after_the_rollup_with_charts_export_tags_and_school_scoping(
     school = logged_in(client, school_admin_a)
     page = school.get(url).content.decode()
     assert "答卷数:<strong>2</strong>" in page and "作业辅导很难" in page and "别的学校的话" not in page
+    assert "还没审核的话" not in page   # open answers reach the school once an editor approved them
     assert school.get(url + f"?school={b.code}").status_code == 404
     assert school.get(url + f"export/?format=csv&school={b.code}").status_code == 404
     csv_text = school.get(url + "export/?format=csv").content.decode("utf-8-sig")
-    assert "答卷数,2" in csv_text and "别的学校的话" not in csv_text
+    assert "答卷数,2" in csv_text and "别的学校的话" not in csv_text and "还没审核的话" not in csv_text
     # Wagtail answers a denied admin request by a redirect to the dashboard with a message.
     assert school.post(f"/admin/engagement/surveys/answers/{answer.pk}/tag/", {"problems": []}).status_code in (302, 403)
     assert list(answer.problems.all()) == [problem]
