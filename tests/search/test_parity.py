@@ -103,3 +103,36 @@ def test_mapping_needs_no_plugins_and_plugin_analyzers_are_an_option(es_built):
     assert analyzers == {"whitespace", "standard"}
     smartcn = get_backend("elasticsearch", url=es_built.url, analyzer="smartcn").index_body()
     assert smartcn["mappings"]["properties"]["title"]["analyzer"] == "smartcn"
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.slow
+def test_an_index_built_before_eid_is_still_searched_alike(es_node):
+    """An index from before the ``eid`` doc-values field (an upgrade not yet rebuilt) answers with
+    the same results and facets as a rebuilt one (it reads stored ids instead)."""
+    import uuid
+
+    from elasticsearch import helpers
+
+    from search.relevance import parents_entries
+
+    entries = list(parents_entries())
+    new = get_backend("elasticsearch", url=es_node.url, alias=f"eid-{uuid.uuid4().hex[:8]}")
+    old = get_backend("elasticsearch", url=es_node.url, alias=f"old-{uuid.uuid4().hex[:8]}")
+    new.rebuild(iter(entries))
+    body = old.index_body()
+    del body["mappings"]["properties"]["eid"]
+    index = f"{old.alias}-1"
+    old.client.indices.create(index=index, **body)
+    actions = ({"_index": index, "_id": e.meta.id, "_source": {k: v for k, v in old._source(e).items() if k != "eid"}}
+               for e in entries)
+    helpers.bulk(old.client, actions, refresh=True)
+    old.client.indices.put_alias(index=index, name=old.alias)
+    try:
+        for q in ("孩子沉迷手机怎么办", "多动证", "哭"):
+            a, b = new.search(build_request(q)), old.search(build_request(q))
+            assert urls(b) == urls(a) and b["total"] == a["total"] and b["facets"] == a["facets"]
+        assert old._legacy and not new._legacy
+    finally:
+        for backend in (new, old):
+            backend.client.indices.delete(index=f"{backend.alias}-*", ignore_unavailable=True)
