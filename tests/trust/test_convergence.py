@@ -129,7 +129,7 @@ def test_go_live_and_expiry_happen_in_the_worker_by_themselves(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings", "GONGYU_VAR_DIR": str(settings.VAR_DIR),
            "DATABASE_URL": worker_database_url(), "GONGYU_TASK_BACKEND": "django_tasks_db.DatabaseBackend",
            "GONGYU_SITE_DIR": str(out), "GONGYU_SITE_AUTO_PUBLISH": "1", "GONGYU_TICK_SECONDS": "3",
-           "GONGYU_TESTING": "1"}
+           "GONGYU_STATIC_MANIFEST": "0"}
     worker = subprocess.Popen([sys.executable, "manage.py", "db_worker", "--interval", "0.5"], cwd=REPO, env=env,
                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     started = time.monotonic()
