@@ -286,6 +286,37 @@
     });
   }
 
+  /* A result's card picture, from the metas the page put in the index (no request but the
+     thumbnail itself): AVIF/WebP/JPEG srcsets of /t/ files, lazy, with its size in the markup. */
+  var PIC_SIZES = "(min-width: 45em) 240px, 7rem";
+  function thumbs(value) {
+    return typeof value === "string" && /^(\/t\/[0-9a-f]{2}\/[0-9a-f-]+\.(avif|webp|jpg) \d+w(, )?)+$/.test(value) ? value : "";
+  }
+  function resultPicture(meta) {
+    /* Only the page's own picture (our metas come as a set): Pagefind would otherwise offer the
+       first <img> of the page body, which may be another card's. */
+    var src = thumbs(meta.image_srcset) && thumbs(meta.image + " 1w") ? meta.image : "";
+    if (!src) return meta.kind === "course" || meta.kind === "lesson" || meta.kind === "micro"
+      ? el("span", { "class": "gy-pic gy-pic--none", "aria-hidden": "true" }, "共育") : null;
+    var picture = el("picture", { "class": "gy-pic" });
+    ["avif", "webp"].forEach(function (type) {
+      var set = thumbs(meta["image_" + type]);
+      if (set) picture.appendChild(el("source", { type: "image/" + type, srcset: set, sizes: PIC_SIZES }));
+    });
+    /* The <img> gets its source only once it is in the page (arm): one given a src while still
+       detached is fetched at once, lazy or not, as the JPEG, and then the AVIF as well. */
+    var img = picture.appendChild(el("img", { loading: "lazy", decoding: "async", width: "320", height: "180", alt: "" }));
+    img.gySrc = src;
+    img.gySrcset = thumbs(meta.image_srcset);
+    return picture;
+  }
+  function arm(li) {
+    var img = li.querySelector("picture img");
+    if (!img || !img.gySrc) return;
+    if (img.gySrcset) { img.setAttribute("sizes", PIC_SIZES); img.setAttribute("srcset", img.gySrcset); }
+    img.setAttribute("src", img.gySrc);
+  }
+
   var runId = 0;
   function run() {
     var text = input.value.trim();
@@ -314,14 +345,19 @@
       var more = el("button", { type: "button", "class": "gy-more" }, "更多结果");
       var showMore = function () {
         out.results.slice(shown, shown + PAGE).forEach(function (p) {
-          var d = p.data;
+          var d = p.data, meta = d.meta || {};
           var li = el("li", { "class": "gy-result" });
-          var kind = d.meta && d.meta.kind;
-          if (KIND[kind]) li.appendChild(el("span", { "class": "gy-card__kind" }, KIND[kind]));
-          var a = el("a", { href: d.url }, (d.meta && d.meta.title) || d.url);
-          li.appendChild(el("h3", {})).appendChild(a);
-          if (d.meta && d.meta.summary) li.appendChild(el("p", {}, d.meta.summary));
+          var pic = resultPicture(meta);
+          if (pic) li.appendChild(pic); else li.classList.add("gy-result--text");
+          var body = li.appendChild(el("div", { "class": "gy-result__body" }));
+          var kind = meta.kind;
+          if (KIND[kind]) body.appendChild(el("span", { "class": "gy-card__kind" }, KIND[kind]));
+          var a = el("a", { href: d.url }, meta.title || d.url);
+          body.appendChild(el("h3", {})).appendChild(a);
+          if (meta.facts) body.appendChild(el("p", { "class": "gy-card__meta" }, meta.facts));
+          if (meta.summary) body.appendChild(el("p", { "class": "gy-card__summary" }, meta.summary));
           list.appendChild(li);
+          arm(li);
         });
         shown = Math.min(out.results.length, shown + PAGE);
         if (shown >= out.results.length) more.remove();
