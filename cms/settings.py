@@ -356,6 +356,17 @@ GONGYU_ENGAGEMENT_ADDRESS_PER_MINUTE = int(env("GONGYU_ENGAGEMENT_ADDRESS_PER_MI
 GONGYU_ENGAGEMENT_RAW_DAYS = int(env("GONGYU_ENGAGEMENT_RAW_DAYS", "400"))
 GONGYU_ENGAGEMENT_ROLLUP_SECONDS = int(env("GONGYU_ENGAGEMENT_ROLLUP_SECONDS", "60"))
 
+# WeChat JS-SDK share card on the parent site (off by default): the 公众号's AppID and AppSecret
+# turn on /api/wechat/signature/, and the pages (after `publish_site --full`) ask it for the
+# wx.config signature inside WeChat only. GONGYU_WECHAT_API is WeChat's API host (tests point
+# it at a local server); GONGYU_WECHAT_SIGNATURE_URL where the pages find the signing view.
+GONGYU_WECHAT_APPID = env("GONGYU_WECHAT_APPID", "")
+GONGYU_WECHAT_SECRET = env("GONGYU_WECHAT_SECRET", "")
+GONGYU_WECHAT_API = env("GONGYU_WECHAT_API", "https://api.weixin.qq.com")
+GONGYU_WECHAT_SIGNATURE_URL = env("GONGYU_WECHAT_SIGNATURE_URL", WAGTAILADMIN_BASE_URL.rstrip("/") + "/api/wechat/signature/"
+                                  if GONGYU_WECHAT_APPID and GONGYU_WECHAT_SECRET else "")
+GONGYU_WECHAT_SIGN_PER_MINUTE = int(env("GONGYU_WECHAT_SIGN_PER_MINUTE", "60"))
+
 # Production hardening, switched on by GONGYU_SECURE=1 (HTTPS in front of the app).
 if env_bool("GONGYU_SECURE", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/search/", include("search.urls")),
     path("api/engagement/", include("engagement.urls")),
+    path("api/wechat/", include("cms.wechat.urls")),
 ]
 
 if settings.SERVE_MEDIA and settings.STORAGE_BACKEND == "local":

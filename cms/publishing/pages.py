@@ -231,6 +231,7 @@ class Renderer:
             autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
         )
         self.env.globals["engagement_url"] = settings.GONGYU_ENGAGEMENT_URL   # engagement.js endpoint
+        self.env.globals["wechat_signature_url"] = settings.GONGYU_WECHAT_SIGNATURE_URL   # JS-SDK share card (off: "")
         self.env.globals.update(step_labels=STEP_LABELS, kind_labels=KIND_LABELS, terms=vocabulary.hidden_terms,
                                 picture_of=picture)
         self.env.filters.update(duration=duration_text, filesize=filesize_text, untag=untag)
