@@ -95,7 +95,7 @@ def setup():
 
 def start_server():
     port = 18600 + os.getpid() % 1000
-    env = {**os.environ, "GONGYU_TESTING": "1"}
+    env = {**os.environ, "GONGYU_STATIC_MANIFEST": "0"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen([str(gunicorn), "cms.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
                                 "--log-level", "warning"], env=env, cwd=REPO)

@@ -30,7 +30,7 @@ QUEUE = "JSON.parse(localStorage.getItem('gongyu:engagement:queue') || '[]')"
 
 def start_gunicorn(port):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings", "DATABASE_URL": database_url(),
-           "GONGYU_VAR_DIR": str(settings.VAR_DIR), "GONGYU_TESTING": "1"}
+           "GONGYU_VAR_DIR": str(settings.VAR_DIR), "GONGYU_STATIC_MANIFEST": "0"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen([str(gunicorn), "cms.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
                                 "--log-level", "warning"], env=env, cwd=settings.BASE_DIR)
