@@ -4,7 +4,12 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms.catalogue.admin_views import create_page
+
 urlpatterns = [
+    # Ahead of Wagtail's own route of the same address: new pages are not autosaved (see the view).
+    path("admin/pages/add/<slug:content_type_app_name>/<slug:content_type_model_name>/<int:parent_page_id>/",
+         create_page, name="gongyu_page_add"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/search/", include("search.urls")),
