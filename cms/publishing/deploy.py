@@ -30,7 +30,8 @@ TEXT_TYPES = {"text/html", "text/css", "text/javascript", "application/javascrip
 EXTRA_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".vtt": "text/vtt", ".m4s": "video/iso.segment",
                ".ts": "video/mp2t", ".pagefind": "application/wasm", ".pf_meta": "application/octet-stream",
                ".pf_index": "application/octet-stream", ".pf_fragment": "application/octet-stream",
-               ".pf_filter": "application/octet-stream", ".avif": "image/avif", ".webp": "image/webp", ".js": "text/javascript", ".json": "application/json"}
+               ".pf_filter": "application/octet-stream", ".avif": "image/avif", ".webp": "image/webp",
+               ".js": "text/javascript", ".json": "application/json"}
 
 
 # One PUT per file keeps the ETag an MD5 of the content, which is how changes are detected.
