@@ -6,6 +6,7 @@ go to test-artifacts/site/."""
 import json
 import os
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,22 @@ def test_wechat_share_image_and_inline_playback_attributes_are_in_the_html(built
     # No inline script anywhere (a strict Content-Security-Policy stays possible).
     for url in ("/", built_site["lesson_url"], "/search/", "/topics/", "/offline/"):
         assert all(s.get("src") or s.get("type") == "application/json" for s in read(out, url).find_all("script")), url
+    # Nor an inline event handler on any page (nginx's CSP refuses them: a school's 打印二维码 once
+    # had one, so under the real server it silently did nothing).
+    class Handlers(HTMLParser):
+        found = False
+
+        def handle_starttag(self, tag, attrs):
+            self.found = self.found or any(name.startswith("on") for name, _ in attrs)
+
+    def has_handler(path):
+        parser = Handlers()
+        parser.feed(path.read_text(encoding="utf-8"))
+        return parser.found
+
+    pages = [p for p in out.rglob("*.html") if "node_modules" not in p.parts]
+    assert len(pages) > 50
+    assert [str(p.relative_to(out)) for p in pages if has_handler(p)] == []
 
 
 def test_lesson_page_weighs_little(built_site):
