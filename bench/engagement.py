@@ -107,7 +107,7 @@ def start_server():
             return process, url
         except requests.RequestException:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start")
+                raise SystemExit("gunicorn did not start") from None
             time.sleep(0.3)
 
 

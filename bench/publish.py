@@ -20,15 +20,15 @@ and prints, all measured in the same run (the machine's load from ``uptime`` bef
 """
 
 import argparse
-import statistics
-import threading
 import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -133,7 +133,7 @@ def insert_children(parent, model, rows, extra_columns):
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})",
-            [[created[p.path]] + [row[c] for c in extra_columns] for p, row in zip(pages, rows)])
+            [[created[p.path]] + [row[c] for c in extra_columns] for p, row in zip(pages, rows, strict=True)])
     Page.objects.filter(pk=parent.pk).update(numchild=start + len(rows))
     parent.numchild = start + len(rows)
     return [created[p.path] for p in pages]

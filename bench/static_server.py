@@ -120,7 +120,7 @@ def main():
         [sys.executable, "-m", "http.server", str(python_port), "--bind", "127.0.0.1", "--directory", str(site)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     try:
-        for name, (port, process) in servers.items():
+        for port, process in servers.values():
             wait_for(port, process)
         print(f"{len(paths)} pages, {args.clients} clients, {args.requests} requests per server")
         for name, (port, _) in servers.items():

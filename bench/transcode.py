@@ -171,7 +171,7 @@ def bench_concurrency(tmp, seconds, levels):
         marks, threads = {}, []
         load_before, cpu, started = os.getloadavg()[0], children_cpu(), time.monotonic()
 
-        def job(n):
+        def job(n, marks=marks, started=started, level=level):
             def on_progress(progress):
                 if progress.playable and (n, "playable") not in marks:
                     marks[n, "playable"] = time.monotonic() - started

@@ -11,7 +11,6 @@ from pathlib import PurePosixPath
 
 from cms.catalogue.models import StudioPage
 
-
 EMPTY = (None, "", [], {})
 
 

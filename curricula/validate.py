@@ -6,8 +6,8 @@ Every problem is collected (not just the first), each with file, item and a Chin
 import datetime
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 from jsonschema import Draft202012Validator
 
@@ -184,7 +184,7 @@ class Validator:
         paths = {relative: self.package.media_path(relative) for _, _, relative in self.videos_to_check}
         fresh = [r for r in paths if self.package.media_sha1(r) not in known]
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            verdicts = dict(zip(fresh, pool.map(lambda r: self.video_verdict(paths[r]), fresh)))
+            verdicts = dict(zip(fresh, pool.map(lambda r: self.video_verdict(paths[r]), fresh), strict=True))
         for file, where, relative in self.videos_to_check:
             if verdicts.get(relative):
                 self.add(file, where, f"「{relative}」:{verdicts[relative]}")

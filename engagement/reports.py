@@ -138,7 +138,7 @@ def write_xlsx(report, out):
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A3"
-    for column, width in zip("ABCDEFGHIJKLMNO", (10, 24, 12, 8, 10, 8, 14, 10, 10, 10, 10, 8, 8, 8, 8)):
+    for column, width in zip("ABCDEFGHIJKLMNO", (10, 24, 12, 8, 10, 8, 14, 10, 10, 10, 10, 8, 8, 8, 8), strict=True):
         sheet.column_dimensions[column].width = width
     lessons = book.create_sheet("课程排行")
     lessons.append([label for _, label in LESSON_COLUMNS])

@@ -84,7 +84,7 @@ def write_xlsx(report, out):
     for row in _rows(report):
         sheet.append([_cell(v) for v in row])
     sheet["A1"].font = Font(bold=True, size=14)
-    for column, width in zip("ABCDE", (36, 10, 40, 8, 10)):
+    for column, width in zip("ABCDE", (36, 10, 40, 8, 10), strict=True):
         sheet.column_dimensions[column].width = width
     book.save(out)
 

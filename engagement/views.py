@@ -1,10 +1,10 @@
 """The ingest endpoint the parent site's ``engagement.js`` posts to (no cookies, no CSRF: the
 site is static and on another origin; a plain-text body keeps it a CORS "simple request")."""
 
+import time
+
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-
-import time
 
 from . import ingest as ingesting
 from .tasks import schedule_rollup

@@ -130,7 +130,7 @@ class Node:
         self.root.chmod(0o755)
         if account:
             for path in (conf, data, logs):
-                for dirpath, dirnames, filenames in os.walk(path):
+                for dirpath, _dirnames, filenames in os.walk(path):
                     os.chown(dirpath, account.pw_uid, account.pw_gid)
                     for name in filenames:
                         os.chown(os.path.join(dirpath, name), account.pw_uid, account.pw_gid)

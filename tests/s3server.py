@@ -31,7 +31,7 @@ def wait_until_serving(process, endpoint, deadline_seconds=120):
             return
         except (requests.ConnectionError, requests.Timeout):
             if time.monotonic() > deadline:
-                raise RuntimeError(f"moto_server did not answer at {endpoint} within {deadline_seconds} s")
+                raise RuntimeError(f"moto_server did not answer at {endpoint} within {deadline_seconds} s") from None
             time.sleep(0.2)
 
 

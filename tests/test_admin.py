@@ -9,7 +9,12 @@ from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 
 from cms.catalogue.models import (
-    CoursePage, LessonPage, MicroLessonPage, StudioIndexPage, StudioPage, SupermarketPage,
+    CoursePage,
+    LessonPage,
+    MicroLessonPage,
+    StudioIndexPage,
+    StudioPage,
+    SupermarketPage,
 )
 from cms.taxonomy.models import Problem, Stage, Theme
 from cms.topics.models import ResearchTopic, School, TopicBankPage, TopicClaim

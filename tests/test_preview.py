@@ -2,9 +2,9 @@
 
 import pytest
 
+from cms.catalogue.five_steps import STEP_LABELS
 from cms.catalogue.models import CoursePage, LessonPage, MicroLessonPage, StudioPage, SupermarketPage
 from cms.topics.models import TopicBankPage
-from cms.catalogue.five_steps import STEP_LABELS
 
 
 @pytest.mark.django_db

@@ -4,11 +4,11 @@ import posixpath
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.middleware.csrf import get_token
-from django.urls import reverse
 from django.http import FileResponse, Http404, HttpResponseNotAllowed, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from wagtail.admin.panels import Panel
 from wagtail.admin.ui.tables import Column

@@ -15,6 +15,7 @@ scene-cut keyframes), so segment boundaries line up across rungs and players swi
 """
 
 import ffmpeg
+
 GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1", "-y")
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .models import new_video_key
 from .captions import CaptionsRejected, validate_captions
+from .models import new_video_key
 from .permissions import permission_policy
 from .validation import VideoRejected, validate_video
 

@@ -15,7 +15,6 @@ import json
 
 from django.conf import settings
 
-
 SOURCE_BITRATE_SHARE = 0.8
 
 

@@ -88,7 +88,7 @@ class _Clock:
 
     def fraction(self):
         total = sum(self.works)
-        return min(0.99, sum(w * d for w, d in zip(self.works, self.done)) / total) if total else 0.0
+        return min(0.99, sum(w * d for w, d in zip(self.works, self.done, strict=True)) / total) if total else 0.0
 
     def seconds_left(self, upto=None):
         """Wall seconds until pass ``upto`` (default: the last) ends, or None if not foreseeable."""

@@ -4,7 +4,6 @@ Chinese message. The same function serves the admin upload, the importer and the
 import subprocess
 
 import filetype
-
 from django.conf import settings
 
 from .probe import ProbeFailed, limited, probe

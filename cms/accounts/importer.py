@@ -193,7 +193,7 @@ def template_xlsx():
     sheet.append(COLUMNS)
     for row in TEMPLATE_ROWS:
         sheet.append(row)
-    for column, width in zip("ABCDE", (18, 12, 26, 14, 30)):
+    for column, width in zip("ABCDE", (18, 12, 26, 14, 30), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
     book.save(out)

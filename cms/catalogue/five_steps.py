@@ -34,7 +34,7 @@ def step_problems(names):
             messages.append(f"第 {position} 步「{label(name)}」出现了 {count} 次,每一步只能有一次。")
     if messages:
         return messages
-    for position, (expected, actual) in enumerate(zip(STEP_NAMES, names), start=1):
+    for position, (expected, actual) in enumerate(zip(STEP_NAMES, names, strict=False), start=1):
         if expected != actual:
             messages.append(f"第 {position} 步应为「{label(expected)}」,现在是「{label(actual)}」。")
     if messages:

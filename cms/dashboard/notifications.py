@@ -91,7 +91,6 @@ def connect():
     from django.db.models.signals import post_save
 
     from cms.topics.models import TopicClaim
-
     from transcoding.models import video_finished
 
     video_finished.connect(on_video_finished, dispatch_uid="gongyu-dashboard-video-mail")

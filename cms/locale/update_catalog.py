@@ -58,7 +58,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -135,8 +135,8 @@ def new_catalog() -> Catalog:
         project="Gongyu (zh_Hans gaps of Wagtail)",
         version=getattr(wagtail, "__version__", ""),
         charset="utf-8",
-        creation_date=datetime.now(timezone.utc),
-        revision_date=datetime.now(timezone.utc),
+        creation_date=datetime.now(UTC),
+        revision_date=datetime.now(UTC),
         fuzzy=False,
         header_comment=HEADER_COMMENT,
     )

@@ -138,7 +138,7 @@ class Pictures:
                     continue  # an unreadable picture: the card simply shows none
             wanted.update(names)
         folder = release / FOLDER
-        from .release import touched   # the release's journal (release.py): what changed
+        from .release import touched  # the release's journal (release.py): what changed
 
         for path in list(folder.rglob("*")) if folder.exists() else ():
             if path.is_file() and str(path.relative_to(release)) not in wanted:

@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 
 import jinja2
-from markupsafe import escape
 from django.conf import settings
+from markupsafe import escape
 
 from cms.core.vocabulary import LABELS, SEARCHABLE
 
@@ -165,7 +165,7 @@ def plan(model: SiteModel, shards: int) -> list[Output]:
                               shard_of(node, shards) if searchable else None))
         if node.kind in ("course", "lesson"):
             outputs.append(Output(node.url.strip("/") + "/qr.svg", "qr", {"url": node.url}, node))
-    from engagement.site import extend_plan   # 本周家长课, school links and QR sheets, privacy notice
+    from engagement.site import extend_plan  # 本周家长课, school links and QR sheets, privacy notice
     extend_plan(model, outputs, Output)
     outputs.append(Output("search/index.html", "search", {}))
     outputs.append(Output("offline/index.html", "offline", {}))

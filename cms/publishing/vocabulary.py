@@ -10,8 +10,7 @@ import pickle
 from collections import Counter
 from pathlib import Path
 
-from search.analysis import segment_for_index, stopwords, synonym_groups
-from search.analysis import USERDICT
+from search.analysis import USERDICT, segment_for_index, stopwords, synonym_groups
 
 MAX_WORDS = 3000
 

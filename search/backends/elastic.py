@@ -77,7 +77,7 @@ class ElasticsearchBackend(SearchBackend):
             return []
 
     def _new_index(self):
-        name = f"{self.alias}-{datetime.datetime.now(datetime.timezone.utc):%Y%m%d%H%M%S%f}"
+        name = f"{self.alias}-{datetime.datetime.now(datetime.UTC):%Y%m%d%H%M%S%f}"
         self.client.indices.create(index=name, **self.index_body())
         return name
 
@@ -95,7 +95,7 @@ class ElasticsearchBackend(SearchBackend):
         count = 0
         try:
             actions = ({"_index": new, "_id": e.meta.id, "_source": self._source(e)} for e in entries)
-            for ok, item in helpers.streaming_bulk(self.client, actions, chunk_size=500, raise_on_error=True):
+            for _ in helpers.streaming_bulk(self.client, actions, chunk_size=500, raise_on_error=True):
                 count += 1
                 if progress:
                     progress(1)

@@ -67,7 +67,7 @@ class _Sqlite:
 
 class _Postgres:
     # ts_rank weights are {D, C, B, A}: body, summary+shelf, problem, title.
-    RANK = "'{%s, %s, %s, %s}'" % (WEIGHTS["body"] / 10, WEIGHTS["summary"] / 10, WEIGHTS["problem"] / 10, WEIGHTS["title"] / 10)
+    RANK = f"""'{{{WEIGHTS["body"] / 10}, {WEIGHTS["summary"] / 10}, {WEIGHTS["problem"] / 10}, {WEIGHTS["title"] / 10}}}'"""
 
     def write(self, cursor, rows):
         cursor.executemany(
@@ -126,7 +126,7 @@ class EmbeddedBackend(SearchBackend):
             ids = dict(IndexEntry.objects.filter(entry_id__in=[o.entry_id for o in objects]).values_list("entry_id", "id"))
             for o in objects:
                 o.pk = ids[o.entry_id]
-        for obj, entry in zip(objects, entries):
+        for obj, entry in zip(objects, entries, strict=True):
             rows.append([obj.pk, *_segmented(entry)])
             for field in FACETS.values():
                 values = getattr(entry, field, None) or []

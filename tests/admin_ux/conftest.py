@@ -45,7 +45,7 @@ def wait_until_serving(process, url, deadline_seconds=180):
             return
         except requests.RequestException:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not answer at {url} within {deadline_seconds} s")
+                raise RuntimeError(f"gunicorn did not answer at {url} within {deadline_seconds} s") from None
             time.sleep(1)
 
 

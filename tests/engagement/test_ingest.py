@@ -8,8 +8,8 @@ from django.test import override_settings
 
 from engagement.ingest import catalogue
 from engagement.models import Comment, RawEvent
-from engagement.rollup import run_rollup
 from engagement.reports import participation
+from engagement.rollup import run_rollup
 
 from .helpers import batch, device, event, live_lessons
 

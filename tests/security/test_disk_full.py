@@ -67,8 +67,9 @@ def test_disk_full_while_storing_an_upload(client, teacher_a, studio_a, small_di
     assert response.status_code == 200 and MESSAGE in page
     assert 'value="满盘讲义"' in page
 
-    from PIL import Image as PILImage
     import io
+
+    from PIL import Image as PILImage
     buffer = io.BytesIO()
     PILImage.frombytes("RGB", (600, 600), os.urandom(600 * 600 * 3)).save(buffer, "PNG")  # ~1 MB, incompressible
     response = client.post("/admin/images/add/", {"title": "满盘封面", "collection": studio_a.collection.pk,

@@ -6,7 +6,9 @@ import json
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, example, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from cms.catalogue.models import LessonPage
 from tests import hostile_inputs as H

@@ -3,13 +3,13 @@ Chinese message (and nothing is written) or stored verbatim and shown as plain t
 
 import os
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 from django.db import transaction
 from django.utils.html import escape
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from wagtail.models import Page
 
 from cms.catalogue.models import LessonPage
@@ -57,7 +57,7 @@ def test_hostile_text_is_stored_verbatim_and_shown_as_plain_text(package_copy, c
         for lesson in lessons(data):
             slots.append((path, data, lesson))
     assert len(slots) >= len(H.TEXT)
-    for text, (path, data, lesson) in zip(H.TEXT, slots):
+    for text, (_path, _data, lesson) in zip(H.TEXT, slots, strict=False):
         lesson["title"] = text[:120]
         lesson["summary"] = text[:500]
         for step in lesson["steps"]:
@@ -68,7 +68,7 @@ def test_hostile_text_is_stored_verbatim_and_shown_as_plain_text(package_copy, c
         path.write_text(yamlio.dumps(data), "utf-8")
 
     import_package(package_copy, update=True)
-    for text, (_, _, item) in zip(H.TEXT, slots):
+    for text, (_, _, item) in zip(H.TEXT, slots, strict=False):
         page = LessonPage.objects.get(slug=item["slug"])
         if not page.live:  # the demo's draft lesson: its text is in the latest revision
             page = page.get_latest_revision_as_object()

@@ -71,7 +71,7 @@ def site_server(tmp_path_factory):
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(process.stderr.read().decode())
+                raise RuntimeError(process.stderr.read().decode()) from None
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}"
     process.terminate()

@@ -156,8 +156,8 @@ class StudioAObjects:
         """A real object of ``model`` (studio A's / school A's where it has an owner)."""
         from wagtail.models import Site
 
-        from engagement.models import Comment, SchoolGroup, Survey, SurveyTextAnswer
         from cms.topics.models import School
+        from engagement.models import Comment, SchoolGroup, Survey, SurveyTextAnswer
 
         by_url = {"engagement_moderate": Comment, "engagement_survey": Survey,
                   "engagement_survey_export": Survey, "engagement_tag_answer": SurveyTextAnswer}

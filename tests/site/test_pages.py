@@ -2,7 +2,6 @@
 
 import datetime
 import json
-import re
 
 import pytest
 import yaml
@@ -54,7 +53,7 @@ def test_every_page_type_is_published_with_title_breadcrumbs_and_og(built_site):
 
 
 def test_lesson_steps_are_in_order_and_extension_links_live_micro_lessons(built_site):
-    lesson = next(l for l in LessonPage.objects.live().order_by("path") if l.step("extension")["micro_lessons"])
+    lesson = next(page for page in LessonPage.objects.live().order_by("path") if page.step("extension")["micro_lessons"])
     soup = BeautifulSoup(read(built_site["out"], site_path(lesson)), "html.parser")
     steps = [h.get_text(" ", strip=True) for h in soup.select(".gy-step h2")]
     assert steps == ["第 1 步 视频导入", "第 2 步 现场研讨", "第 3 步 问题总结", "第 4 步 作业巩固", "第 5 步 微课延伸"]

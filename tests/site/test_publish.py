@@ -4,7 +4,6 @@ import json
 import os
 
 import pytest
-from django.conf import settings
 
 from cms.catalogue.models import LessonPage
 from cms.publishing import pages as pages_module

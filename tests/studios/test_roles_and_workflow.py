@@ -4,7 +4,13 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from wagtail.models import CollectionViewRestriction, GroupCollectionPermission, GroupPagePermission, PageLogEntry, WorkflowPage
+from wagtail.models import (
+    CollectionViewRestriction,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    PageLogEntry,
+    WorkflowPage,
+)
 
 from cms.catalogue.models import CoursePage, LessonPage, StudioPage
 from cms.studios.api import SchoolRole, StudioRole, ensure_roles

@@ -20,7 +20,6 @@ from django.test import override_settings
 from tests.transcoding.media import video
 from transcoding import jobs
 from transcoding.api import copy_outputs, playback, store_video, transcode_now
-from transcoding.models import VideoAsset
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,5 +1,6 @@
 """The ladder on real generated sources with real ffmpeg: which rungs, their shape, their playlists."""
 
+import itertools
 import json
 import re
 import subprocess
@@ -84,7 +85,7 @@ def test_master_playlist_declares_bandwidth_resolution_codecs_and_the_audio_rend
     assert '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="听教育(仅声音)"' in master
     assert 'URI="audio/index.m3u8"' in master
     variants = master_variants(final)
-    for (tag, uri), rung in zip(variants, manifest["rungs"]):
+    for (tag, _uri), rung in zip(variants, manifest["rungs"], strict=False):
         assert f"RESOLUTION={rung['width']}x{rung['height']}" in tag
         assert 'CODECS="avc1.' in tag and 'mp4a.40.2"' in tag and 'AUDIO="aud"' in tag
         bandwidth = int(tag.split("BANDWIDTH=")[1].split(",")[0])
@@ -156,7 +157,7 @@ def test_variable_frame_rate_becomes_constant(tmp_path):
                           "frame=pts_time", "-of", "csv=p=0", str(final / "240p" / "seg_00000.ts")],
                          capture_output=True, text=True, check=True).stdout
     times = [float(t.strip(",")) for t in out.split() if t.strip(",")]
-    gaps = {round(b - a, 3) for a, b in zip(times, times[1:])}
+    gaps = {round(b - a, 3) for a, b in itertools.pairwise(times)}
     assert len(gaps) == 1, gaps
 
 

@@ -9,8 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from wagtail.models import Collection
 
 from cms.catalogue.models import LessonPage, MicroLessonPage
-from tests.security.roles import PASSWORD, studio_video  # noqa: F401
-from tests.security.roles import studio_a, studio_b, teacher_a, teacher_b  # noqa: F401 - fixtures
+from tests.security.roles import PASSWORD, studio_a, studio_b, studio_video, teacher_a, teacher_b  # noqa: F401  # noqa: F401 - fixtures
 from tests.transcoding.media import video
 from transcoding.models import VideoAsset
 

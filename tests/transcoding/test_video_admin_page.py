@@ -9,10 +9,8 @@ import email.policy
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from tests.security.roles import PASSWORD, studio_video  # noqa: F401
-from tests.security.roles import studio_a, studio_b, teacher_a, teacher_b  # noqa: F401 - fixtures
+from tests.security.roles import PASSWORD, studio_a, studio_b, studio_video, teacher_a, teacher_b  # noqa: F401  # noqa: F401 - fixtures
 from tests.transcoding.media import video
 from transcoding import jobs
 from transcoding.api import store_video

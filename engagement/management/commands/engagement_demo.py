@@ -58,7 +58,7 @@ def make_demo_week(rng):
             school.families = rng.randrange(200, 800)
             school.class_count = school.class_count or rng.randrange(6, 25)
             school.save(update_fields=["families", "class_count"])
-        for family in range(int(school.families * rng.uniform(0.3, 0.8))):
+        for _family in range(int(school.families * rng.uniform(0.3, 0.8))):
             device = f"{rng.getrandbits(128):032x}"
             klass = rng.randrange(1, school.class_count + 1)
             for page in rng.sample(pages, k=min(len(pages), rng.choice((1, 1, 2, 3)))):

@@ -16,7 +16,6 @@ from transcoding.pipeline import transcode
 from transcoding.runner import FfmpegFailed
 from transcoding.validation import VideoRejected, validate_video
 
-
 # The same words as the admin's status (transcoding.models.PHASE_LABELS, eta_text).
 PHASES = {**PHASE_LABELS, "done": "完成"}
 LINE_EVERY_SECONDS = 10.0  # without a terminal: one status line this often (and at every change of pass)
