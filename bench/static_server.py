@@ -108,7 +108,9 @@ def main():
         make_site(site)
         print(f"(no published site at {args.site}: using a small generated one)")
     paths = pages(site)
-    lesson = next((p for p in paths if "/lessons/" in p or p.count("/") > 2), paths[0])
+    # A lesson is /studios/<studio>/<course>/<lesson>/ on the published site.
+    lessons = [p for p in paths if p.startswith("/studios/") and p.count("/") == 5]
+    lesson = lessons[0] if lessons else next((p for p in paths if "/lessons/" in p or p.count("/") > 2), paths[0])
     prefix = Path(tempfile.mkdtemp())
     servers = {}
     nginx_port, python_port = free_port(), free_port()
