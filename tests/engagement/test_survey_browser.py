@@ -89,6 +89,8 @@ def test_parents_answer_a_published_survey_and_the_admin_shows_the_results(admin
         assert tab.locator(f"{slot}[data-gy-group]").is_visible()
         assert tab.locator(f"{slot}[data-gy-group] a").inner_text() == special.title
         assert not tab.locator(f"{slot}:not([data-gy-group])").is_visible()
+        # Parents read their school's name, never its code.
+        assert tab.locator("[data-gy-school-name]").inner_text() == school.name
         tab.screenshot(path=str(ARTIFACTS / "weekly-phone.png"), full_page=True)
         context.close()
         other = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")

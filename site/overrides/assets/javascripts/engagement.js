@@ -197,7 +197,15 @@
   }
 
   var note = document.querySelector("[data-gy-school-note]");
-  if (note && where) { note.querySelector("[data-gy-school-name]").textContent = "学校 " + where.s; note.hidden = false; }
+  if (note && where) {
+    /* The school's name from the page's own list of school links (parents never see a code). */
+    var name = "", own = "/weekly/schools/" + String(where.s).toLowerCase() + "/";
+    Array.prototype.forEach.call(document.querySelectorAll(".gy-links a"), function (a) {
+      if (a.getAttribute("href") === own) name = a.textContent;
+    });
+    note.querySelector("[data-gy-school-name]").textContent = name || "您的学校";
+    note.hidden = false;
+  }
 
   window.addEventListener("online", flush);
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") beacon(); });
