@@ -366,6 +366,8 @@ GONGYU_WECHAT_API = env("GONGYU_WECHAT_API", "https://api.weixin.qq.com")
 GONGYU_WECHAT_SIGNATURE_URL = env("GONGYU_WECHAT_SIGNATURE_URL", WAGTAILADMIN_BASE_URL.rstrip("/") + "/api/wechat/signature/"
                                   if GONGYU_WECHAT_APPID and GONGYU_WECHAT_SECRET else "")
 GONGYU_WECHAT_SIGN_PER_MINUTE = int(env("GONGYU_WECHAT_SIGN_PER_MINUTE", "60"))
+# /api/search/ and /api/search/suggest/ together, per client address and minute (per worker process).
+GONGYU_SEARCH_PER_MINUTE = int(env("GONGYU_SEARCH_PER_MINUTE", "120"))
 
 # Production hardening, switched on by GONGYU_SECURE=1 (HTTPS in front of the app).
 if env_bool("GONGYU_SECURE", False):

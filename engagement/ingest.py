@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from cms.core import ratelimit
+
 from . import kinds
 from .models import Comment, DaySalt, Quota, RawEvent, SurveyResponse, SurveyTextAnswer
 
@@ -370,10 +372,4 @@ def ingest(body: bytes, address: str) -> Outcome:
 
 def client_address(request):
     """The client's address, used only to build the salted hash (never stored)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    proxies = settings.AXES_IPWARE_PROXY_COUNT or 0
-    if forwarded and proxies:
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if hops:
-            return hops[max(len(hops) - proxies, 0)]
-    return request.META.get("REMOTE_ADDR", "")
+    return ratelimit.client_address(request)

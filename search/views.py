@@ -2,14 +2,18 @@
 
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+
+from cms.core import ratelimit
 
 from . import api
 
 logger = logging.getLogger("gongyu")
 UNAVAILABLE = "搜索服务暂时不可用,请稍后再试。"
+TOO_MANY = "搜索太频繁了,请过一分钟再试。"
 
 
 def _json(data, status=200):
@@ -21,6 +25,16 @@ def _json(data, status=200):
 def _unavailable(error):
     logger.warning("search backend failed: %r", error)
     return _json({"error": UNAVAILABLE}, status=503)
+
+
+def _over_limit(request):
+    """A 429 once this address has searched more than GONGYU_SEARCH_PER_MINUTE times this minute
+    (search and suggest counted together; per worker process, see cms.core.ratelimit)."""
+    if ratelimit.allow("search", ratelimit.client_address(request), settings.GONGYU_SEARCH_PER_MINUTE):
+        return None
+    response = _json({"error": TOO_MANY}, status=429)
+    response["Retry-After"] = str(ratelimit.seconds_to_next_minute())
+    return response
 
 
 def _backend_errors():
@@ -37,6 +51,8 @@ def _backend_errors():
 
 @require_GET
 def search(request):
+    if refused := _over_limit(request):
+        return refused
     params = request.GET
     try:
         result = api.search(
@@ -56,6 +72,8 @@ def search(request):
 
 @require_GET
 def suggest(request):
+    if refused := _over_limit(request):
+        return refused
     try:
         items = api.suggest(request.GET.get("q", ""))
     except api.QueryError as error:

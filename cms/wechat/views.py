@@ -7,50 +7,23 @@ CORS for that origin only and are never cached; each client address may ask
 
 from __future__ import annotations
 
-import collections
 import logging
-import threading
-import time
 import urllib.parse
 
 from django.conf import settings
 from django.http import JsonResponse
 
+from cms.core import ratelimit
+
 from .signing import Tickets, WeChatError, enabled
 
 log = logging.getLogger(__name__)
 MAX_URL = 1024
-MAX_CLIENTS = 10_000
-_counts: collections.OrderedDict[str, list] = collections.OrderedDict()
-_lock = threading.Lock()
 
 
 def origin(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def _client(request) -> str:
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    proxies = settings.AXES_IPWARE_PROXY_COUNT or 0
-    if forwarded and proxies:
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if hops:
-            return hops[max(len(hops) - proxies, 0)]
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _allowed(address: str) -> bool:
-    minute = int(time.time() // 60)
-    with _lock:
-        entry = _counts.pop(address, None)
-        if entry is None or entry[0] != minute:
-            entry = [minute, 0]
-        entry[1] += 1
-        _counts[address] = entry
-        while len(_counts) > MAX_CLIENTS:
-            _counts.popitem(last=False)
-        return entry[1] <= settings.GONGYU_WECHAT_SIGN_PER_MINUTE
 
 
 def _answer(data, status=200):
@@ -71,7 +44,7 @@ def signature(request):
     if (not url or len(url) > MAX_URL or parts.scheme not in ("http", "https")
             or origin(url) != origin(settings.PARENT_SITE_URL)):
         return _answer({"error": "只能为本站的网页签名。"}, status=400)
-    if not _allowed(_client(request)):
+    if not ratelimit.allow("wechat-signature", ratelimit.client_address(request), settings.GONGYU_WECHAT_SIGN_PER_MINUTE):
         return _answer({"error": "请求太频繁,请稍后再试。"}, status=429)
     try:
         return _answer(Tickets().sign(url))

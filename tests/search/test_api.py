@@ -144,3 +144,17 @@ def test_search_index_rebuild_command(capsys):
     count = int(status.split("索引中 ")[1].split(" ")[0])
     expected = int(status.split("应有 ")[1].split(" ")[0])
     assert count == expected > 200
+
+
+def test_an_address_searching_too_often_gets_a_chinese_429_and_others_do_not(client, settings):
+    settings.GONGYU_SEARCH_PER_MINUTE = 3
+    hammer = {"REMOTE_ADDR": "203.0.113.7"}
+    answers = [client.get("/api/search/", {"q": "手机"}, **hammer) for _ in range(2)]
+    answers.append(client.get("/api/search/suggest/", {"q": "手"}, **hammer))  # search and suggest count together
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    refused = client.get("/api/search/", {"q": "手机"}, **hammer)
+    assert refused.status_code == 429
+    assert json.loads(refused.content) == {"error": "搜索太频繁了,请过一分钟再试。"}
+    assert 1 <= int(refused["Retry-After"]) <= 60 and refused["Cache-Control"] == "no-store"
+    assert client.get("/api/search/suggest/", {"q": "手"}, **hammer).status_code == 429
+    assert client.get("/api/search/", {"q": "手机"}, REMOTE_ADDR="203.0.113.8").status_code == 200
