@@ -37,9 +37,9 @@ def _stop(process):
 
 
 @pytest.fixture(scope="module")
-def video_server(django_db_setup, tmp_path_factory):
-    """gunicorn + ``manage.py db_worker`` on the test database, with the database task queue (the
-    admin crawl's server runs tasks inside the request, which would hide the live status)."""
+def video_gunicorn(django_db_setup, tmp_path_factory):
+    """gunicorn on the test database, with the database task queue (the admin crawl's server runs
+    tasks inside the request, which would hide the live status)."""
     ux.SERIALIZED["demo"] = connection._test_serialized_contents
     port = ux.free_port()
     url = f"http://127.0.0.1:{port}"
@@ -62,19 +62,31 @@ def video_server(django_db_setup, tmp_path_factory):
         [str(Path(sys.executable).parent / "gunicorn"), "cms.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", "2", "--timeout", "120"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    worker = subprocess.Popen([sys.executable, "manage.py", "db_worker", "--interval", "0.5"], cwd=REPO, env=env,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         ux.wait_until_serving(server, url + "/admin/login/")
-        yield {"url": url, "var": var}
+        yield {"url": url, "var": var, "env": env, "log": log}
     finally:
-        _stop(worker)
         _stop(server)
         log.close()
 
 
+@pytest.fixture
+def video_server(video_gunicorn, role_users):
+    """A real ``manage.py db_worker`` for one test. It starts only once the test's database is in
+    place and stops before the test's data is flushed: a worker running across that flush touches
+    the empty database (content types are created on first use) and the next test's restore of
+    the demo then fails on them."""
+    worker = subprocess.Popen([sys.executable, "manage.py", "db_worker", "--interval", "0.5"], cwd=REPO,
+                              env=video_gunicorn["env"], stdout=video_gunicorn["log"], stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    try:
+        yield video_gunicorn
+    finally:
+        _stop(worker)
+
+
 @pytest.fixture(scope="module")
-def browser(video_server):
+def browser(video_gunicorn):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
