@@ -263,8 +263,11 @@ def test_axe_finds_no_violation(phone, site_url, built_site):
     course = LessonPage.objects.live().order_by("path").first().get_parent()
     page = phone.new_page()
     results = {}
-    for url in ("/", site_path(course), built_site["lesson_url"], "/search/", "/topics/", "/downloads/"):
+    for url in ("/", site_path(course), built_site["lesson_url"], "/search/", "/search/?k=玩手机", "/topics/",
+                "/downloads/"):
         page.goto(site_url + url, wait_until="networkidle")
+        if "?k=" in url:  # the result cards, with their pictures, are checked too
+            page.wait_for_selector("#gy-results li", timeout=30_000)
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']}).then(r =>
             r.violations.map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')))""")
