@@ -140,6 +140,7 @@ def plan(model: SiteModel, shards: int) -> list[Output]:
                   "crumbs": crumbs(model, node)}
         if node.kind == "topics":
             inputs["topics"] = topics_data()
+            inputs["topic_stages"] = [s.name for s in model.stages.values()]
         elif node.kind == "studios":
             inputs["studios"] = [card(model.nodes[c]) for c in node.children]
         elif node.kind == "studio":
@@ -178,14 +179,17 @@ def topics_data():
     from cms.topics.models import ResearchTopic, TopicClaim
 
     topics = []
-    for topic in ResearchTopic.objects.prefetch_related("claims__school", "problems__theme"):
+    for topic in ResearchTopic.objects.prefetch_related("claims__school", "problems__theme", "problems__stages"):
         claims = [c for c in topic.claims.all() if c.status != TopicClaim.Status.WITHDRAWN]
         statuses = {c.status for c in claims}
         state = ("concluded" if TopicClaim.Status.CONCLUDED in statuses else
                  "researching" if TopicClaim.Status.RESEARCHING in statuses else
                  "open" if topic.is_open and len(claims) < topic.max_claims else "full")
+        # A topic is for the 学段 of its problems (as the school's claim page offers it); none = all.
+        stages = sorted({(s.sort_order, s.pk, s.name) for p in topic.problems.all() for s in p.stages.all()})
         topics.append({
             "themes": sorted({p.theme.name for p in topic.problems.all() if p.theme_id}), "state": state,
+            "stages": [name for _, _, name in stages],
             "code": topic.code, "title": topic.title, "description": topic.description,
             "is_open": topic.is_open, "places_left": max(topic.max_claims - len(claims), 0),
             # Only the school, the status and the date are public; reports stay in the admin.

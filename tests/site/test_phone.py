@@ -213,6 +213,17 @@ def test_topic_bank_filters_and_pages(phone, site_url):
     states = page.locator(".gy-topic:visible").evaluate_all("els => els.map(e => e.dataset.state)")
     assert set(states) <= {"open"}
     assert page.locator("#gy-topic-count").inner_text().startswith(("共 ", "没有符合条件的课题"))
+    # 学段: a topic is for the 学段 of its problems (none: for every 学段), as a school's claim page offers it.
+    from cms.topics.models import ResearchTopic
+
+    page.select_option("#gy-topic-filter select[name=state]", "")
+    page.select_option("#gy-topic-filter select[name=stage]", "初中")
+    expected = {t.code.lower() for t in ResearchTopic.objects.all()
+                if not t.problems.exists() or t.problems.filter(stages__name="初中").exists()}
+    assert 0 < len(expected) < total  # the demo has topics for 初中 and topics that are not
+    assert page.locator("#gy-topic-count").inner_text() == f"共 {len(expected)} 个课题"
+    shown = page.locator(".gy-topic:visible").evaluate_all("els => els.map(e => e.id)")
+    assert shown and set(shown) <= expected
 
 
 @pytest.mark.slow

@@ -172,11 +172,14 @@
     var target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
     var draw = function () {
       var theme = form.elements.theme.value;
+      var stage = form.elements.stage.value;
       var state = form.elements.state.value;
       var shown = [];
       for (var s = 0; s < sections.length; s++) {
         var sec = sections[s];
-        var ok = (!theme || sec.getAttribute("data-themes").split("|").indexOf(theme) >= 0) && (!state || sec.getAttribute("data-state") === state);
+        var stages = sec.getAttribute("data-stages");  /* empty: a topic for every 学段 */
+        var ok = (!theme || sec.getAttribute("data-themes").split("|").indexOf(theme) >= 0) && (!state || sec.getAttribute("data-state") === state) &&
+          (!stage || !stages || stages.split("|").indexOf(stage) >= 0);
         if (ok) shown.push(sec);
         sec.hidden = true;
       }
