@@ -35,6 +35,16 @@ def database_url(db):
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def stop(process):
+    """SIGTERM to the server's session, SIGKILL after 60 s (it was started with start_new_session)."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 def wait_until_serving(process, url, deadline_seconds=180):
     deadline = time.monotonic() + deadline_seconds
     while True:
@@ -115,12 +125,7 @@ def admin_server(django_db_setup, tmp_path_factory):
         wait_until_serving(process, url + "/admin/login/")
         yield url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop(process)
         log.close()
 
 

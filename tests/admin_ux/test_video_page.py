@@ -8,7 +8,6 @@ import email
 import email.policy
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -25,15 +24,6 @@ from tests.transcoding.media import video
 BASE = "/admin/snippets/transcoding/videoasset/"
 ETA = re.compile(r"约剩 (\d+):(\d\d)")
 JOB_DEADLINE = 900  # seconds: a 30 s 720p ladder on a busy 2-core machine
-
-
-def _stop(process):
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +56,7 @@ def video_gunicorn(django_db_setup, tmp_path_factory):
         ux.wait_until_serving(server, url + "/admin/login/")
         yield {"url": url, "var": var, "env": env, "log": log}
     finally:
-        _stop(server)
+        ux.stop(server)
         log.close()
 
 
@@ -82,7 +72,7 @@ def video_server(video_gunicorn, role_users):
     try:
         yield video_gunicorn
     finally:
-        _stop(worker)
+        ux.stop(worker)
 
 
 @pytest.fixture(scope="module")
