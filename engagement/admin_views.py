@@ -84,20 +84,27 @@ def dashboard(request):
     })
 
 
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _download(request, writers, report, stem):
+    """``report`` as the ``?format=`` (xlsx by default, or csv) written by ``writers.write_<format>``."""
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    buffer = io.BytesIO()
+    getattr(writers, f"write_{fmt}")(report, buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+    return response
+
+
 def export(request):
     period, start, schools, chosen, week = _selection(request)
     report = reports.participation(period, start, schools)
-    fmt = request.GET.get("format", "xlsx")
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
-    buffer = io.BytesIO()
-    (reports.write_csv if fmt == "csv" else reports.write_xlsx)(report, buffer)
-    name = f"participation-{week}{'-term' if period == 'T' else ''}{'-' + chosen.code if chosen else ''}.{fmt}"
-    content_type = ("text/csv; charset=utf-8" if fmt == "csv"
-                    else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response = HttpResponse(buffer.getvalue(), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return _download(request, reports, report,
+                     f"participation-{week}{'-term' if period == 'T' else ''}{'-' + chosen.code if chosen else ''}")
 
 
 def report_json(request):
@@ -176,17 +183,7 @@ def survey_detail(request, pk):
 
 def survey_export(request, pk):
     report, schools, editor, chosen = _survey_report(request, pk)
-    fmt = request.GET.get("format", "xlsx")
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
-    buffer = io.BytesIO()
-    (survey_results.write_csv if fmt == "csv" else survey_results.write_xlsx)(report, buffer)
-    name = f"survey-{report['survey'].slug}{'-' + chosen.code if chosen else ''}.{fmt}"
-    content_type = ("text/csv; charset=utf-8" if fmt == "csv"
-                    else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response = HttpResponse(buffer.getvalue(), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return _download(request, survey_results, report, f"survey-{report['survey'].slug}{'-' + chosen.code if chosen else ''}")
 
 
 @require_POST
