@@ -115,11 +115,11 @@ def write_csv(report, out):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for line in _table(report):
-        writer.writerow(line)
+        writer.writerow([_cell(v) for v in line])
     writer.writerow([])
     writer.writerow([label for _, label in LESSON_COLUMNS])
     for lesson in report["lessons"]:
-        writer.writerow([lesson[key] for key, _ in LESSON_COLUMNS])
+        writer.writerow([_cell(lesson[key]) for key, _ in LESSON_COLUMNS])
     data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
     out.write(data)
     return len(data)

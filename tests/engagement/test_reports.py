@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
+from wagtail.models import Page
 
 from engagement import kinds
 from engagement.models import RawEvent, Rollup
@@ -109,6 +110,22 @@ def test_participation_report_command_writes_csv_and_xlsx(tmp_path, school_a, sc
     assert rows[school.code, "1 班"][4] == 3 and rows[school.code, "2 班"][4] == 3
     with pytest.raises(Exception, match="周次「2026-48」的格式应为 2026-W48。"):
         call_command("participation_report", "--week", "2026-48", "--format", "csv", "--out", str(out))
+
+
+
+@pytest.mark.django_db
+def test_a_lesson_title_that_looks_like_a_formula_stays_text_in_csv_and_xlsx(tmp_path, school_a, school_b):  # noqa: F811
+    school, other = school_a.school, school_b.school
+    lesson = live_lessons(1)[0]
+    week = seed(school, other, lesson)
+    Page.objects.filter(pk=lesson).update(title='=HYPERLINK("http://example.com","点这里")')
+    out = tmp_path / "r.csv"
+    call_command("participation_report", "--week", week, "--format", "csv", "--out", str(out))
+    assert '"\'=HYPERLINK(' in out.read_text(encoding="utf-8-sig")
+    xlsx = tmp_path / "r.xlsx"
+    call_command("participation_report", "--week", week, "--format", "xlsx", "--out", str(xlsx))
+    titles = [r[0] for r in load_workbook(xlsx)["课程排行"].iter_rows(min_row=2, values_only=True)]
+    assert any(t.startswith("'=HYPERLINK(") for t in titles)
 
 
 @pytest.mark.django_db
