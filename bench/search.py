@@ -14,7 +14,11 @@ Maven Central, see search/esnode.py):
   that does no search (``/api/search/suggest/?q=``), with the ratio.
 
 Everything runs in a private temporary folder (its own SQLite database); nothing is left behind.
-Goals on 2 cores (issue 3): embedded p95 <= 30 ms, Elasticsearch p95 <= 50 ms.
+The per-address search limit (GONGYU_SEARCH_PER_MINUTE) is lifted for the bench's server: one
+client sends hundreds of searches a minute on purpose.
+Goals on 2 cores (issue 3): embedded p95 <= 30 ms, Elasticsearch p95 <= 50 ms, on an idle
+machine: the load average (``uptime``) is printed before and after each backend, next to the
+same run's no-search request p95, so a figure taken on a busy machine says so.
 """
 
 from __future__ import annotations
@@ -107,6 +111,14 @@ def generate(n, seed=7):
         )
 
 
+def uptime():
+    """The machine's load average as ``uptime`` prints it (1, 5, 15 minutes)."""
+    try:
+        return "load average " + ", ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "load average unknown"
+
+
 def percentile(values, p):
     values = sorted(values)
     k = (len(values) - 1) * p / 100
@@ -174,7 +186,11 @@ def main():
     parser.add_argument("--lessons", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--clients", default="1,16", help="comma-separated client counts (default 1,16)")
+    parser.add_argument("--backends", default="embedded,elasticsearch")
     args = parser.parse_args()
+    client_counts = [int(c) for c in args.clients.split(",") if c.strip()]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
 
     var_dir = Path(tempfile.mkdtemp(prefix="gongyu-bench-search-"))
     node = None
@@ -196,7 +212,8 @@ def main():
         node = Node().start()
         alias = "bench-entries"
         rows = []
-        for name in ("embedded", "elasticsearch"):
+        print(f"Machine before indexing: {uptime()}", flush=True)
+        for name in backends:
             options = {"url": node.url, "alias": alias} if name == "elasticsearch" else {}
             backend = get_backend(name, **options)
             started = time.perf_counter()
@@ -204,29 +221,34 @@ def main():
             seconds = time.perf_counter() - started
             print(f"\n[{name}] indexed {count} entries in {seconds:.1f} s = {count / seconds:.0f} entries/s", flush=True)
             env = dict(os.environ, GONGYU_SEARCH_BACKEND=name, GONGYU_ELASTICSEARCH_URL=node.url, GONGYU_ES_INDEX=alias,
-                       DJANGO_SETTINGS_MODULE="cms.settings", GONGYU_VAR_DIR=str(var_dir))
+                       DJANGO_SETTINGS_MODULE="cms.settings", GONGYU_VAR_DIR=str(var_dir),
+                       GONGYU_SEARCH_PER_MINUTE="100000000")
             process, url = serve(env, args.workers)
             try:
                 load(url, paths, 4, len(paths) * 2)  # warm up every worker
                 base, _, _, _ = load(url, baseline_paths, 1, 100)
                 base_p95 = percentile(base, 95)
-                for clients in (1, 16):
+                print(f"[{name}] baseline (no search) p95 {base_p95:.1f} ms; {uptime()}", flush=True)
+                for clients in client_counts:
                     lat, took, errors, wall = load(url, paths, clients, args.requests)
                     p50, p95 = percentile(lat, 50), percentile(lat, 95)
-                    rows.append((name, clients, p50, p95, percentile(took, 50), percentile(took, 95), len(lat) / wall, len(errors), base_p95))
+                    rows.append((name, clients, p50, p95, percentile(took, 50), percentile(took, 95), len(lat) / wall,
+                                 len(errors), base_p95, uptime()))
                     print(
                         f"[{name}] {clients:>2} client(s): HTTP p50 {p50:6.1f} ms  p95 {p95:6.1f} ms | engine took_ms p50 "
                         f"{percentile(took, 50):5.1f} p95 {percentile(took, 95):5.1f} | {len(lat) / wall:5.1f} req/s | "
-                        f"errors {len(errors)} | baseline (no search) p95 {base_p95:.1f} ms, ratio {p95 / base_p95:.1f}x",
+                        f"errors {len(errors)} | baseline (no search) p95 {base_p95:.1f} ms, ratio {p95 / base_p95:.1f}x | {uptime()}",
                         flush=True,
                     )
             finally:
                 os.killpg(process.pid, 15)
                 process.wait(timeout=30)
-        print("\nSummary (goals on 2 cores: embedded p95 <= 30 ms, Elasticsearch p95 <= 50 ms)")
-        print(f"{'backend':<14}{'clients':>8}{'p50 ms':>9}{'p95 ms':>9}{'engine p95':>12}{'req/s':>8}{'errors':>8}")
-        for name, clients, p50, p95, _, tp95, rps, errs, _ in rows:
-            print(f"{name:<14}{clients:>8}{p50:>9.1f}{p95:>9.1f}{tp95:>12.1f}{rps:>8.1f}{errs:>8}")
+        print("\nSummary (goals on 2 cores, idle machine: embedded p95 <= 30 ms, Elasticsearch p95 <= 50 ms at 1 client)")
+        print(f"{'backend':<14}{'clients':>8}{'p50 ms':>9}{'p95 ms':>9}{'engine p95':>12}{'req/s':>8}{'errors':>8}"
+              f"{'no-search p95':>15}  load at the time")
+        for name, clients, p50, p95, _, tp95, rps, errs, base_p95, load_at in rows:
+            print(f"{name:<14}{clients:>8}{p50:>9.1f}{p95:>9.1f}{tp95:>12.1f}{rps:>8.1f}{errs:>8}{base_p95:>15.1f}  {load_at}")
+        print(f"Machine at the end: {uptime()}")
     finally:
         if node:
             node.stop()
