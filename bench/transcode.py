@@ -4,7 +4,11 @@
     .venv/bin/python bench/transcode.py                 # 20 s sources (720p/1080p, landscape/portrait)
                                                         #   + 10-minute 720p and 1080p sources
     .venv/bin/python bench/transcode.py --quick         # the 20 s sources only
-    .venv/bin/python bench/transcode.py --long-only --long 720p --long-baselines one-pass
+    .venv/bin/python bench/transcode.py --long-only --long 720p    # only the 10-minute 720p source
+    .venv/bin/python bench/transcode.py --long-only --long 1080p   # only the 10-minute 1080p source
+    .venv/bin/python bench/transcode.py --long-only --long 720p --long-baselines one-pass  # anchor only
+    .venv/bin/python bench/transcode.py --quick --short 720p --landscape-only --seconds 60 \
+        --concurrency                                   # a quick 60 s 720p check on a busy machine
 
 Sources are generated (a moving test pattern with camera-like grain and a turning hue; a voice-like
 tone: two formants gliding at speech rate, syllable-rate loudness and pauses), encoded like a
@@ -20,6 +24,10 @@ camera file (about 6 Mbps at 720p, 10 Mbps at 1080p). For each it measures, in t
 * per-rung — the naive baseline: one ffmpeg per rung (each with its audio), one after another
 * one-pass — the anchor: every rung + shared audio in one ffmpeg (one decode), nothing playable
              until it ends; wall and CPU seconds, so the ratio is readable on a busy machine too
+* previous — the pipeline with every rung at GONGYU_X264_PRESET (no GONGYU_X264_RUNG_PRESETS: the
+             settings before issue 16), same run: its speed and SSIM per rung, so the quality rule
+             (SSIM per rung no worse than the previous pipeline's by more than 0.002) is checked
+             beside the speed it buys; only run when rung presets are set
 * SSIM     — per rung, ffmpeg's ssim filter over the first --ssim-seconds against the source
              scaled to the rung's size (the same scaler)
 * load     — the 1-minute load average before and after each source: on a shared machine every
@@ -27,6 +35,7 @@ camera file (about 6 Mbps at 720p, 10 Mbps at 1080p). For each it measures, in t
 """
 
 import argparse
+import dataclasses
 import os
 import subprocess
 import sys
@@ -150,6 +159,13 @@ def bench_one(source, seconds, baselines, work, ssim_seconds):
         row["one_pass_s"], row["one_pass_cpu_s"] = run_one_pass(source, facts, work / "one-pass")
     row["ssim"] = {r["name"]: ssim(work / "out" / r["name"], source, r, manifest["frame_rate"], ssim_seconds)
                    for r in manifest["rungs"]}
+    if "previous" in baselines and Encoding.current().rung_presets:
+        previous = dataclasses.replace(Encoding.current(), rung_presets=())
+        cpu, started = children_cpu(), time.monotonic()
+        old = transcode(source, work / "previous", facts, FolderSink(work / "previous-out"), encoding=previous)
+        row["previous_s"], row["previous_cpu_s"] = time.monotonic() - started, children_cpu() - cpu
+        row["previous_ssim"] = {r["name"]: ssim(work / "previous-out" / r["name"], source, r, old["frame_rate"],
+                                                ssim_seconds) for r in old["rungs"]}
     row["load"] = (load_before, os.getloadavg()[0])
     return row
 
@@ -191,6 +207,23 @@ def bench_concurrency(tmp, seconds, levels):
               f"load {load_before:.1f}→{os.getloadavg()[0]:.1f}", flush=True)
 
 
+def goals(size, length, r):
+    """The issue's goals for this row, each with its figure and met / not met (2 idle cores)."""
+    speed_goal = 3.0 if size == "720p" else 1.5
+    checks = [(f"ladder {r['speed_x']:.2f}x >= {speed_goal}x", r["speed_x"] >= speed_goal),
+              (f"overhead {r['overhead_run_pct']:.1f}% <= 5%", r["overhead_run_pct"] <= 5)]
+    if size == "720p" and length >= 600:
+        checks.insert(0, (f"playable {r['playable_s']:.1f}s <= 60s", r["playable_s"] <= 60))
+    if "one_pass_s" in r:
+        checks.append((f"vs anchor {r['one_pass_s'] / r['pipeline_s']:.2f} >= 0.95", r["one_pass_s"] / r["pipeline_s"] >= 0.95))
+    if "per_rung_s" in r:
+        checks.append((f"vs per-rung {r['pipeline_s'] / r['per_rung_s']:.2f} <= 0.8", r["pipeline_s"] / r["per_rung_s"] <= 0.8))
+    if r.get("first_eta"):
+        error = r["first_eta"][1] / r["pipeline_s"] - 1
+        checks.append((f"first ETA {error:+.0%} within 15%", abs(error) <= 0.15))
+    return "goals: " + "; ".join(f"{text} {'met' if ok else 'NOT met'}" for text, ok in checks)
+
+
 def _cell(value, fmt, width):
     return f"{'-':>{width}}" if value is None else f"{value:>{width}{fmt}}"
 
@@ -200,8 +233,10 @@ def main():
     parser.add_argument("--quick", action="store_true", help="the 20 s sources only")
     parser.add_argument("--long", nargs="*", default=["720p", "1080p"], help="sizes of the 10-minute sources")
     parser.add_argument("--long-only", action="store_true", help="only the 10-minute sources")
-    parser.add_argument("--baselines", default="bare,per-rung,one-pass", help="baselines for the 20 s sources")
-    parser.add_argument("--long-baselines", default="bare,per-rung,one-pass", help="baselines for the 10-minute sources")
+    parser.add_argument("--baselines", default="bare,per-rung,one-pass,previous",
+                        help="baselines for the short sources (comma-separated: bare, per-rung, one-pass, previous)")
+    parser.add_argument("--long-baselines", default="bare,per-rung,one-pass,previous",
+                        help="baselines for the 10-minute sources (same choices)")
     parser.add_argument("--ssim-seconds", type=int, default=30)
     parser.add_argument("--seconds", type=int, default=20, help="length of the short sources")
     parser.add_argument("--short", nargs="*", default=["720p", "1080p"], help="sizes of the short sources")
@@ -216,7 +251,8 @@ def main():
     if not args.quick and not args.concurrency_only:
         cases += [(size, False, 600, args.long_baselines.split(",")) for size in args.long]
     encoding = Encoding.current()
-    print(f"cores: {os.cpu_count()}  preset: {encoding.preset}  crf: {encoding.crf}  tune: {encoding.tune or '-'}  "
+    print(f"cores: {os.cpu_count()}  preset: {encoding.preset}  rung presets: "
+          f"{','.join(f'{k}={v}' for k, v in encoding.rung_presets) or '-'}  crf: {encoding.crf}  tune: {encoding.tune or '-'}  "
           f"x264 threads: {encoding.x264_threads or 'auto'}  lookahead: {encoding.rc_lookahead or 'preset'}  "
           f"segment: {encoding.segment_seconds}s  "
           f"ffmpeg: {subprocess.run(['ffmpeg', '-version'], capture_output=True, text=True).stdout.split()[2]}")
@@ -246,6 +282,13 @@ def main():
                    if r["first_eta"] else "no ETA reported")
             print(f"{'':<22}rungs {r['rungs']}; SSIM " + ", ".join(f"{k} {v:.4f}" for k, v in r["ssim"].items())
                   + f"; {eta}", flush=True)
+            if "previous_s" in r:
+                worst = min(r["ssim"][k] - v for k, v in r["previous_ssim"].items())
+                print(f"{'':<22}previous pipeline (every rung {encoding.preset}), same run: {r['previous_s']:.1f}s "
+                      f"({length / r['previous_s']:.2f}x, {r['previous_cpu_s']:.0f} CPU s); SSIM "
+                      + ", ".join(f"{k} {v:.4f}" for k, v in r["previous_ssim"].items())
+                      + f"; worst change {worst:+.4f} (rule: >= -0.002)", flush=True)
+            print(f"{'':<22}" + goals(size, length, r), flush=True)
         if args.concurrency and not args.long_only:
             bench_concurrency(tmp, args.seconds, args.concurrency)
     print("\nspeed = source duration / pipeline wall time; cpu = CPU seconds of its ffmpegs; playable = upload checks\n"

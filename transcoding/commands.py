@@ -46,6 +46,9 @@ def _video_options(rungs, fps, encoding):
     if encoding.rc_lookahead:
         options["x264-params"] = f"rc-lookahead={encoding.rc_lookahead}"
     for index, rung in enumerate(rungs):
+        if rung.preset and rung.preset != encoding.preset:
+            # a per-stream option after the global one wins for that encoder only
+            options[f"preset:v:{index}"] = rung.preset
         options[f"profile:v:{index}"] = rung.profile
         options[f"maxrate:v:{index}"] = f"{rung.video_kbps}k"
         options[f"bufsize:v:{index}"] = f"{rung.video_kbps}k"

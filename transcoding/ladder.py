@@ -25,6 +25,7 @@ class Rung:
     height: int
     video_kbps: int
     profile: str  # H.264 profile: "main" for small rungs (old phones), "high" above
+    preset: str = ""  # x264 preset of this rung ("" = the job's GONGYU_X264_PRESET)
 
 
 def _even(value):
@@ -45,6 +46,7 @@ class Encoding:
     audio_kbps: int
     segment_seconds: int
     preset: str
+    rung_presets: tuple  # ((rung name, x264 preset), ...): rungs encoded with another preset
     crf: int
     tune: str  # "" = none
     max_fps: float
@@ -61,6 +63,7 @@ class Encoding:
             audio_kbps=settings.GONGYU_AUDIO_KBPS,
             segment_seconds=settings.GONGYU_HLS_SEGMENT_SECONDS,
             preset=settings.GONGYU_X264_PRESET,
+            rung_presets=tuple(sorted(parse_rung_presets(settings.GONGYU_X264_RUNG_PRESETS).items())),
             crf=settings.GONGYU_X264_CRF,
             tune=settings.GONGYU_X264_TUNE,
             max_fps=settings.GONGYU_VIDEO_MAX_FPS,
@@ -72,6 +75,25 @@ class Encoding:
 
     def ladder_dicts(self):
         return [{"name": n, "short_side": s, "video_kbps": k} for n, s, k in self.ladder]
+
+
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+
+
+def parse_rung_presets(text):
+    """``"240p=superfast,360p=superfast"`` → ``{"240p": "superfast", "360p": "superfast"}``
+    (GONGYU_X264_RUNG_PRESETS); a dict is taken as it is. Unknown presets are refused."""
+    if isinstance(text, dict):
+        pairs = dict(text)
+    else:
+        pairs = {}
+        for item in filter(None, (part.strip() for part in (text or "").split(","))):
+            name, _, preset = item.partition("=")
+            pairs[name.strip()] = preset.strip()
+    for name, preset in pairs.items():
+        if preset not in X264_PRESETS:
+            raise ValueError(f"GONGYU_X264_RUNG_PRESETS: {name}={preset} is not an x264 preset")
+    return pairs
 
 
 def source_video_kbps(facts):
@@ -86,7 +108,9 @@ def source_video_kbps(facts):
 
 def plan_rungs(facts, ladder=None):
     """The rungs for a source, lowest first (``ladder``: list of dicts or an ``Encoding``)."""
+    presets = {}
     if isinstance(ladder, Encoding):
+        presets = dict(ladder.rung_presets)
         ladder = ladder.ladder_dicts()
     ladder = ladder or settings.GONGYU_VIDEO_LADDER
     display_w, display_h = facts.display_size
@@ -100,13 +124,14 @@ def plan_rungs(facts, ladder=None):
     if not chosen:
         # Smaller than the lowest rung: one rung at the source's own size.
         lowest = ladder[0]
-        chosen = [dict(lowest, name=f"{_even(short) if short >= 2 else 2}p", short_side=short)]
+        chosen = [dict(lowest, name=f"{_even(short) if short >= 2 else 2}p", short_side=short, preset_of=lowest["name"])]
     rungs = []
     for step in chosen:
         width, height = _size_for_short_side(display_w, display_h, step["short_side"])
         kbps = step["video_kbps"] if cap is None else min(step["video_kbps"], cap)
         profile = "main" if step["short_side"] <= 360 else "high"
-        rungs.append(Rung(step["name"], width, height, kbps, profile))
+        preset = presets.get(step.get("preset_of", step["name"]), "")
+        rungs.append(Rung(step["name"], width, height, kbps, profile, preset))
     return rungs
 
 

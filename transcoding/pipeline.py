@@ -37,6 +37,10 @@ from .runner import FfmpegFailed, FfmpegProcess, Limits, machine_slot
 RUNG_EXPONENT = 0.85
 DECODE_WEIGHT = 0.033
 AUDIO_WEIGHT = 3_600
+# A rung's encode relative to veryfast (CPU of a 720p rung on the 30 s bench source: superfast 0.6,
+# ultrafast 0.22, faster 1.5; the slower presets extrapolated — they only make the forecast rougher).
+PRESET_COST = {"ultrafast": 0.22, "superfast": 0.6, "veryfast": 1.0, "faster": 1.5, "fast": 2.0,
+               "medium": 2.5, "slow": 4.0, "slower": 8.0, "veryslow": 15.0}
 
 
 @dataclasses.dataclass
@@ -49,10 +53,12 @@ class Progress:
     speed: float | None = None  # source seconds per wall second of the running pass
 
 
-def pass_work(facts, rungs, with_audio):
-    """Relative work of one ffmpeg pass: one decode of the source + each rung (+ the audio)."""
+def pass_work(facts, rungs, with_audio, preset="veryfast"):
+    """Relative work of one ffmpeg pass: one decode of the source + each rung at its x264 preset
+    (``preset``: the job's, for rungs without their own) (+ the audio)."""
     width, height = facts.width or 0, facts.height or 0
-    work = DECODE_WEIGHT * width * height + sum((r.width * r.height) ** RUNG_EXPONENT for r in rungs)
+    work = DECODE_WEIGHT * width * height + sum(
+        (r.width * r.height) ** RUNG_EXPONENT * PRESET_COST.get(r.preset or preset, 1.0) for r in rungs)
     return work + (AUDIO_WEIGHT if with_audio else 0)
 
 
@@ -150,7 +156,7 @@ def _transcode(source, work_dir, facts, sink, captions, report, timeout, encodin
     if len(rungs) > 1:
         passes.append(("second", work_dir / "second", rungs[1:], False,
                        commands.second_pass(source, work_dir / "second", rungs[1:], fps, encoding)))
-    clock = _Clock(duration, [pass_work(facts, group, audio) for _, _, group, audio, _ in passes])
+    clock = _Clock(duration, [pass_work(facts, group, audio, encoding.preset) for _, _, group, audio, _ in passes])
 
     # The poster at the largest rung up to 720p (sharp on phones, small to download), made beside
     # the first pass: it is a few frames, and the player wants it from the start.

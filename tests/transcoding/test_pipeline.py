@@ -230,12 +230,46 @@ def test_the_revision_changes_with_every_setting_that_changes_the_output(tmp_pat
     revision = ladder_revision("abc", facts)
     assert ladder_revision("abc", facts) == revision
     for changed in ({"GONGYU_X264_CRF": 28}, {"GONGYU_X264_PRESET": "faster"}, {"GONGYU_X264_TUNE": "film"},
-                    {"GONGYU_AUDIO_KBPS": 96}, {"GONGYU_HLS_SEGMENT_SECONDS": 6}):
+                    {"GONGYU_AUDIO_KBPS": 96}, {"GONGYU_HLS_SEGMENT_SECONDS": 6},
+                    {"GONGYU_X264_RUNG_PRESETS": "240p=ultrafast"}, {"GONGYU_X264_RUNG_PRESETS": "360p=faster"}):
         with override_settings(**changed):
             assert ladder_revision("abc", facts) != revision, changed
     # how many ladders this machine runs at once does not change the files, so not the revision
     with override_settings(GONGYU_TRANSCODE_CONCURRENCY=2):
         assert ladder_revision("abc", facts) == revision
+
+
+def x264_options(segment):
+    """The options x264 wrote into the stream (its SEI), e.g. {"subme": "1", "me": "dia"}."""
+    text = Path(segment).read_bytes()
+    found = re.search(rb"options: ([ -~]+)", text)
+    return dict(item.split("=", 1) for item in found.group(1).decode().split() if "=" in item)
+
+
+def test_a_rung_preset_setting_reaches_only_that_rungs_encoder(tmp_path, settings):
+    settings.GONGYU_X264_PRESET = "veryfast"
+    settings.GONGYU_X264_RUNG_PRESETS = "240p=superfast"
+    source = video(tmp_path / "p.mp4", seconds=2, size="640x360", rate=25)
+    _, final, _ = make_ladder(tmp_path, source)
+    low, high = x264_options(final / "240p" / "seg_00000.ts"), x264_options(final / "360p" / "seg_00000.ts")
+    assert (low["me"], low["subme"]) == ("dia", "1")  # superfast
+    assert (high["me"], high["subme"]) == ("hex", "2")  # veryfast
+    # and the revision knows: another preset for that rung gives another revision
+    from transcoding.ladder import ladder_revision
+
+    facts = validate_video(source)
+    revision = ladder_revision("abc", facts)
+    settings.GONGYU_X264_RUNG_PRESETS = ""
+    assert ladder_revision("abc", facts) != revision
+
+
+def test_an_unknown_rung_preset_is_refused_with_its_name():
+    from transcoding.ladder import parse_rung_presets
+
+    assert parse_rung_presets("240p=superfast, 360p=faster") == {"240p": "superfast", "360p": "faster"}
+    assert parse_rung_presets("") == {}
+    with pytest.raises(ValueError, match="240p=superquick"):
+        parse_rung_presets("240p=superquick")
 
 
 def test_ffmpeg_runs_under_memory_and_cpu_time_limits(tmp_path):
