@@ -146,14 +146,17 @@
     });
   }
 
-  var CANDIDATES = 40;
   var PAGE = 10;
   var SYNONYMS_BELOW = 5;
+  /* A page's text (its Pagefind fragment, gzip 1–3 KB) is read only for the pages about to be
+     shown: the first 10 candidates, then more only while fewer than 10 have survived the check,
+     at most FIRST_CHECK for the first screen; 「更多结果」 checks the next ones. Bytes of a first
+     search then do not grow with the number of candidates (issue 17). */
+  var FIRST_CHECK = 20;
 
-  /* Pagefind matches by word prefix and splits unknown words into characters (红烧肉 finds 吴晓红),
-     so each candidate is checked: a concept counts only if one of its words is really in the page.
-     A word in the title or the page's problems counts more (titles and problems rank first). */
-  function rank(ctx, concepts) {
+  /* Candidates from Pagefind's own hits, before any page text is read: by how much of the query
+     a page claims (concepts that found it, weighted by rarity), then by its Pagefind scores. */
+  function prerank(ctx, concepts) {
     /* Coordination weighted by rarity, as on the server: a word few pages contain counts more. */
     concepts.forEach(function (c) { c.weight = c.weight * Math.log(1 + ctx.size / (1 + c.hits.size)); });
     var pages = new Map();
@@ -169,49 +172,88 @@
     });
     var candidates = Array.from(pages.values()).sort(function (a, b) {
       return b.claimed - a.claimed || b.score - a.score;
-    }).slice(0, CANDIDATES);
+    });
     var total = concepts.reduce(function (n, c) { return n + c.weight; }, 0) || 1;
-    return Promise.all(candidates.map(function (p) { return p.result.data(); })).then(function (datas) {
+    return { concepts: concepts, total: total, candidates: candidates, next: 0, kept: [], seen: new Set(),
+             anchored: false, complete: false, checked: 0 };
+  }
+
+  /* Pagefind matches by word prefix and splits unknown words into characters (红烧肉 finds 吴晓红),
+     so each candidate is checked: a concept counts only if one of its words is really in the page.
+     A word in the title or the page's problems counts more (titles and problems rank first). */
+  function judge(ctx, plan, p, d) {
+    if (ctx.gone.has(d.url)) return null;  /* unpublished since its shard was built */
+    var title = normalise((d.meta && d.meta.title) || "");
+    var problems = normalise((d.meta && d.meta.problems) || "");
+    var text = normalise(d.content || "");
+    var covered = 0, anchored = false, partial = false, all = true, boost = 0;
+    plan.concepts.forEach(function (c) {
+      /* The page's own text decides (Pagefind may have cut it into other words than ours). */
+      var found = c.words.filter(function (w) { return text.indexOf(w) >= 0 || title.indexOf(w) >= 0; });
+      /* Bigrams alone count only when the page holds at least half of them (多动证 -> 多动). */
+      if (found && c.grams && found.filter(function (w) { return c.pieces.indexOf(w) >= 0; }).length * 2 < c.pieces.length
+          && !found.some(function (w) { return c.pieces.indexOf(w) < 0; })) found = [];
+      if (!found || !found.length) { if (!c.optional) all = false; return; }
+      var whole = found.some(function (w) { return !c.pieces || c.pieces.indexOf(w) < 0; });
+      covered += whole ? c.weight : c.weight * 0.5;
+      if (!c.optional && whole) anchored = true;
+      if (!c.optional && !whole) partial = true;
+      if (!whole && !c.optional) all = false;
+      var own = c.words[0];  /* the parent's own word weighs more than a synonym */
+      if (title.indexOf(own) >= 0) boost += 2;
+      else if (found.some(function (w) { return title.indexOf(w) >= 0; })) boost += 1;
+      else if (found.some(function (w) { return problems.indexOf(w) >= 0; })) boost += 0.5;
+    });
+    if (!anchored && !partial) return null;  /* only an optional single character (做): noise */
+    var coverage = covered / plan.total;
+    return { data: d, anchored: anchored, all: all, score: p.score * (1 + boost) * Math.pow(0.2 + coverage, 2) };
+  }
+
+  /* Check the next ``n`` candidates (one fragment each) and add the good ones, best first, after
+     those already shown. Pages with a word the parent typed (or its synonym) come before pages
+     found through bigrams only, which answer only when no page has one. */
+  function check(ctx, plan, n) {
+    var batch = plan.candidates.slice(plan.next, plan.next + n);
+    plan.next += batch.length;
+    plan.checked += batch.length;
+    return Promise.all(batch.map(function (p) { return p.result.data(); })).then(function (datas) {
       var kept = [];
-      candidates.forEach(function (p, i) {
-        var d = datas[i];
-        if (ctx.gone.has(d.url)) return;  /* unpublished since its shard was built */
-        var title = normalise((d.meta && d.meta.title) || "");
-        var problems = normalise((d.meta && d.meta.problems) || "");
-        var text = normalise(d.content || "");
-        var covered = 0, anchored = false, partial = false, all = true, boost = 0;
-        concepts.forEach(function (c) {
-          /* The page's own text decides (Pagefind may have cut it into other words than ours). */
-          var found = c.words.filter(function (w) { return text.indexOf(w) >= 0 || title.indexOf(w) >= 0; });
-          /* Bigrams alone count only when the page holds at least half of them (多动证 -> 多动). */
-          if (found && c.grams && found.filter(function (w) { return c.pieces.indexOf(w) >= 0; }).length * 2 < c.pieces.length
-              && !found.some(function (w) { return c.pieces.indexOf(w) < 0; })) found = [];
-          if (!found || !found.length) { if (!c.optional) all = false; return; }
-          var whole = found.some(function (w) { return !c.pieces || c.pieces.indexOf(w) < 0; });
-          covered += whole ? c.weight : c.weight * 0.5;
-          if (!c.optional && whole) anchored = true;
-          if (!c.optional && !whole) partial = true;
-          if (!whole && !c.optional) all = false;
-          var own = c.words[0];  /* the parent's own word weighs more than a synonym */
-          if (title.indexOf(own) >= 0) boost += 2;
-          else if (found.some(function (w) { return title.indexOf(w) >= 0; })) boost += 1;
-          else if (found.some(function (w) { return problems.indexOf(w) >= 0; })) boost += 0.5;
-        });
-        if (!anchored && !partial) return;  /* only an optional single character (做): noise */
-        var coverage = covered / total;
-        kept.push({ data: d, anchored: anchored, all: all,
-                    score: p.score * (1 + boost) * Math.pow(0.2 + coverage, 2) });
-      });
-      /* Pages with a word the parent typed (or its synonym) first; bigram-only pages answer only
-         when no page has one. */
-      var ranked = kept.some(function (k) { return k.anchored; }) ? kept.filter(function (k) { return k.anchored; }) : kept;
-      var complete = ranked.some(function (k) { return k.all; });
-      ranked.sort(function (a, b) { return b.score - a.score; });
+      batch.forEach(function (p, i) { var k = judge(ctx, plan, p, datas[i]); if (k) kept.push(k); });
+      if (kept.some(function (k) { return k.anchored; })) {
+        if (!plan.anchored) {  /* the bigram-only pages shown so far give way */
+          plan.kept = plan.kept.filter(function (k) { return k.anchored; });
+          plan.anchored = true;
+        }
+      }
+      if (plan.anchored) kept = kept.filter(function (k) { return k.anchored; });
+      if (kept.some(function (k) { return k.all; })) plan.complete = true;
+      kept.sort(function (a, b) { return b.score - a.score; });
       /* A page edited since the last full build is in the hot shard and maybe still in a cold
          one: one result per address, the better one. */
-      var seen = new Set();
-      ranked = ranked.filter(function (k) { if (seen.has(k.data.url)) return false; seen.add(k.data.url); return true; });
-      return { results: ranked, complete: complete };
+      kept.forEach(function (k) {
+        if (plan.seen.has(k.data.url)) return;
+        plan.seen.add(k.data.url);
+        plan.kept.push(k);
+      });
+      return plan;
+    });
+  }
+
+  /* At least ``want`` checked results (or every candidate checked), reading at most ``limit``
+     fragments on the way. */
+  function fill(ctx, plan, want, limit) {
+    var budget = plan.checked + limit;
+    var step = function () {
+      if (plan.kept.length >= want || plan.next >= plan.candidates.length || plan.checked >= budget) return plan;
+      var n = Math.min(Math.max(want - plan.kept.length, 1), budget - plan.checked);
+      return check(ctx, plan, n).then(step);
+    };
+    return Promise.resolve(step()).then(function () {
+      plan.more = plan.next < plan.candidates.length;
+      /* an estimate while candidates are left unchecked: those checked so far kept at this rate */
+      var rate = plan.checked ? plan.kept.length / plan.checked : 1;
+      plan.estimate = plan.kept.length + Math.round((plan.candidates.length - plan.next) * rate);
+      return plan;
     });
   }
 
@@ -237,15 +279,18 @@
     });
   }
 
+  /* {terms, shelves, plan}: ``plan.kept`` are the checked results so far, best first; more are
+     checked on demand (``fill``). */
   function query(text, filters) {
     return setup().then(function (ctx) {
       var terms = segment(ctx, text);
-      if (!terms.length) return { terms: [], results: [], complete: true, shelves: [] };
+      var none = { concepts: [], total: 1, candidates: [], next: 0, kept: [], seen: new Set(), anchored: false,
+                   complete: true, checked: 0 };
+      if (!terms.length) return fill(ctx, none, PAGE, 0).then(function (plan) { return { terms: [], shelves: [], plan: plan, ctx: ctx }; });
       return Promise.all(terms.map(function (t) { return searchConcept(ctx, t, filters); })).then(function (concepts) {
-        return rank(ctx, concepts).then(function (out) {
-          out.terms = terms.map(function (t) { return t.w; });
-          out.shelves = Object.keys(filters).length ? [] : shelfResults(ctx, terms);
-          return out;
+        return fill(ctx, prerank(ctx, concepts), PAGE, FIRST_CHECK).then(function (plan) {
+          return { terms: terms.map(function (t) { return t.w; }), plan: plan, ctx: ctx,
+                   shelves: Object.keys(filters).length ? [] : shelfResults(ctx, terms) };
         });
       });
     });
@@ -317,6 +362,30 @@
     img.setAttribute("src", img.gySrc);
   }
 
+  function resultItem(p) {
+    var d = p.data, meta = d.meta || {};
+    var li = el("li", { "class": "gy-result" });
+    var pic = resultPicture(meta);
+    if (pic) li.appendChild(pic); else li.classList.add("gy-result--text");
+    var body = li.appendChild(el("div", { "class": "gy-result__body" }));
+    var kind = meta.kind;
+    if (KIND[kind]) body.appendChild(el("span", { "class": "gy-card__kind" }, KIND[kind]));
+    var a = el("a", { href: d.url }, meta.title || d.url);
+    body.appendChild(el("h3", {})).appendChild(a);
+    if (meta.facts) body.appendChild(el("p", { "class": "gy-card__meta" }, meta.facts));
+    if (meta.summary) body.appendChild(el("p", { "class": "gy-card__summary" }, meta.summary));
+    return li;
+  }
+
+  /* 「找到 N 条结果」, or 最接近的结果 when no page holds every word the parent typed (as the API
+     labels it); "约" while unchecked candidates are left (their count is estimated). */
+  function statusText(out) {
+    var plan = out.plan;
+    var n = out.shelves.length + (plan.more ? plan.estimate : plan.kept.length);
+    return plan.complete || out.shelves.length ? "找到" + (plan.more ? "约 " : " ") + n + " 条结果"
+      : "没有完全符合的结果。最接近的结果(" + (plan.more ? "约 " : "") + n + " 条):";
+  }
+
   var runId = 0;
   function run() {
     var text = input.value.trim();
@@ -328,47 +397,46 @@
     var id = ++runId;
     list.textContent = "";
     document.querySelectorAll(".gy-more").forEach(function (b) { b.remove(); });
+    document.body.removeAttribute("data-search-done");
     if (!text) { statusBox.textContent = "请输入要找的问题或关键词。"; return Promise.resolve(); }
     statusBox.textContent = "正在搜索…";
     return query(text, filters).then(function (out) {
       if (id !== runId) return;
-      var pages = out.results;
-      out.results = out.shelves.concat(pages);
-      if (!out.results.length) {
+      var plan = out.plan;
+      if (!out.shelves.length && !plan.kept.length) {
         statusBox.textContent = "没有找到与「" + text + "」相关的课程。换个说法试试,或按问题、学段、主题浏览。";
         document.body.setAttribute("data-search-done", "1");
         return;
       }
-      statusBox.textContent = (out.complete || out.shelves.length ? "找到 " + out.results.length + " 条结果"
-        : "没有完全符合的结果。最接近的结果(" + out.results.length + " 条):");
+      statusBox.textContent = statusText(out);
       var shown = 0;
       var more = el("button", { type: "button", "class": "gy-more" }, "更多结果");
-      var showMore = function () {
-        out.results.slice(shown, shown + PAGE).forEach(function (p) {
-          var d = p.data, meta = d.meta || {};
-          var li = el("li", { "class": "gy-result" });
-          var pic = resultPicture(meta);
-          if (pic) li.appendChild(pic); else li.classList.add("gy-result--text");
-          var body = li.appendChild(el("div", { "class": "gy-result__body" }));
-          var kind = meta.kind;
-          if (KIND[kind]) body.appendChild(el("span", { "class": "gy-card__kind" }, KIND[kind]));
-          var a = el("a", { href: d.url }, meta.title || d.url);
-          body.appendChild(el("h3", {})).appendChild(a);
-          if (meta.facts) body.appendChild(el("p", { "class": "gy-card__meta" }, meta.facts));
-          if (meta.summary) body.appendChild(el("p", { "class": "gy-card__summary" }, meta.summary));
+      var all = function () { return out.shelves.concat(plan.kept); };
+      var render = function () {
+        var results = all();
+        results.slice(shown, shown + PAGE).forEach(function (p) {
+          var li = resultItem(p);
           list.appendChild(li);
           arm(li);
         });
-        shown = Math.min(out.results.length, shown + PAGE);
-        if (shown >= out.results.length) more.remove();
+        shown = Math.min(results.length, shown + PAGE);
+        statusBox.textContent = statusText(out);
+        if (shown >= results.length && !plan.more) more.remove();
+        else if (!more.isConnected) list.after(more);
       };
-      showMore();
-      if (shown < out.results.length) {
-        more.addEventListener("click", showMore);
-        list.after(more);
-      }
+      more.addEventListener("click", function () {
+        more.disabled = true;
+        document.body.removeAttribute("data-search-done");
+        fill(out.ctx, plan, shown + PAGE - out.shelves.length, PAGE * 3).then(function () {
+          if (id !== runId) return;
+          more.disabled = false;
+          render();
+          document.body.setAttribute("data-search-done", "1");
+        });
+      });
+      render();
       document.body.setAttribute("data-search-done", "1");
-    }, function (error) {
+    }).catch(function (error) {
       statusBox.textContent = "搜索暂时不可用,请稍后再试。";
       document.body.setAttribute("data-search-done", "1");
       if (window.console) console.warn(error);
@@ -377,9 +445,10 @@
 
   window.gongyuSearch = function (text) {
     return query(text, {}).then(function (out) {
-      return { terms: out.terms, complete: out.complete, total: out.results.length,
-               shelves: out.shelves.map(function (p) { return p.data.url; }),
-               urls: out.results.slice(0, 10).map(function (p) { return p.data.url; }) };
+      var plan = out.plan;
+      return { terms: out.terms, complete: plan.complete, total: plan.more ? plan.estimate : plan.kept.length,
+               checked: plan.checked, shelves: out.shelves.map(function (p) { return p.data.url; }),
+               urls: plan.kept.slice(0, 10).map(function (p) { return p.data.url; }) };
     });
   };
 
