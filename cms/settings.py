@@ -236,6 +236,8 @@ TASKS = {
 # GONGYU_ES_ANALYZER: "jieba" (stock node, no plugin), "smartcn" or "ik_max_word" (plugins).
 SEARCH_BACKEND = env("GONGYU_SEARCH_BACKEND", "embedded")
 ELASTICSEARCH_URL = env("GONGYU_ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+# A node is configured (even while the embedded index serves): publish_site --verify checks its index too.
+ELASTICSEARCH_CONFIGURED = SEARCH_BACKEND == "elasticsearch" or bool(os.environ.get("GONGYU_ELASTICSEARCH_URL"))
 ELASTICSEARCH_INDEX = env("GONGYU_ES_INDEX", "gongyu-entries")
 ELASTICSEARCH_ANALYZER = env("GONGYU_ES_ANALYZER", "jieba")
 # Wagtail's admin search: its database backend with jieba-segmented text (finds 沟通 in a sentence).

@@ -5,9 +5,10 @@ from functools import cached_property
 from pathlib import Path
 
 from cms.catalogue.models import CoursePage, LessonPage, MicroLessonPage, SupermarketPage
+from cms.studios.api import StudioRole
 from cms.taxonomy.models import Problem, Stage, Theme
 from cms.topics.models import ResearchTopic, School
-from transcoding.api import VideoAsset
+from transcoding.api import videos as stored_videos
 
 from . import yamlio
 from .lectures import export_lectures
@@ -25,8 +26,8 @@ class Exporter:
 
     @cached_property
     def assets(self):
-        """Every video by key, read once for the whole export."""
-        return {asset.key: asset for asset in VideoAsset.objects.all()}
+        """Every video by key (``transcoding.api.Video``, plain data), read once for the whole export."""
+        return {video.key: video for video in stored_videos()}
 
     def copy_media(self, kind, stem, fieldfile):
         relative = f"media/{kind}/{stem}{extension_of(fieldfile, DEFAULT_EXTENSIONS[kind])}"
@@ -88,8 +89,8 @@ class Exporter:
         videos, seen = [], set()
 
         def use(asset):
-            if asset is not None and asset.pk not in seen:
-                seen.add(asset.pk)
+            if asset is not None and asset.id not in seen:
+                seen.add(asset.id)
                 videos.append(s.video(asset))
 
         for course in children(studio, CoursePage):
@@ -106,9 +107,12 @@ class Exporter:
             if item.get("video"):
                 use(self.assets[item["video"]])
             micro_lessons.append(item)
-        # Videos uploaded to the studio's collection but not used yet are kept too.
-        for asset in VideoAsset.objects.filter(collection__name=studio.title).order_by("key"):
-            use(asset)
+        # Videos uploaded to the studio's collection but not used yet are kept too (its collection
+        # found through its role, never by a name another folder could share).
+        collection_id = StudioRole.objects.filter(studio=studio).values_list("collection_id", flat=True).first()
+        if collection_id is not None:
+            for video in stored_videos(collection_id=collection_id):
+                use(video)
         item = s.studio(studio)
         draft = item.pop("draft", None)
         return compact({**item, "videos": videos, "courses": courses, "micro_lessons": micro_lessons,

@@ -27,7 +27,7 @@ from cms.core.models import Tombstone
 from cms.studios.api import ensure_roles, ensure_studio
 from cms.taxonomy.models import Problem, Stage, Theme
 from cms.topics.models import ResearchTopic, School, TopicClaim
-from transcoding.api import VideoAsset, store_video
+from transcoding.api import VideoMissing, find_video, reserve_video, store_video, stored_checksums, video_id
 
 from .lectures import import_lectures
 from .models import PackageInfo
@@ -72,7 +72,7 @@ def known_codes():
         "schools": set(School.objects.values_list("code", flat=True)),
         "micro_lessons": set(MicroLessonPage.objects.values_list("slug", flat=True)),
         # Videos already stored passed validation when they were stored.
-        "video_checksums": set(VideoAsset.objects.exclude(checksum="").values_list("checksum", flat=True)),
+        "video_checksums": stored_checksums(),
     }
 
 
@@ -262,7 +262,7 @@ class Importer:
         page = existing.specific if existing is not None else model(slug=slug)
         try:
             apply(page)
-        except VideoAsset.DoesNotExist:  # its video was deleted by an editor and not restored
+        except VideoMissing:  # its video was deleted by an editor and not restored
             self.report.note(kind, "deleted")
             return existing
         if existing is None:
@@ -297,7 +297,7 @@ class Importer:
         collection = self.studio_collection(studio)
         for video in item.get("videos", []):
             checksum = self.package.media_sha1(video["file"])
-            asset = VideoAsset.objects.filter(key=video["key"]).first()
+            asset = find_video(video["key"])
             if asset and asset.title == video["title"] and asset.checksum == checksum:
                 self.report.note("视频", "unchanged")
                 continue
@@ -309,7 +309,7 @@ class Importer:
                 continue
             if self.dry_run:
                 if asset is None:
-                    VideoAsset.objects.create(key=video["key"], title=video["title"], collection=collection)
+                    reserve_video(key=video["key"], title=video["title"], collection_id=collection.pk)
                 self.report.note("视频", "created" if asset is None else "updated")
                 continue
             store_video(key=video["key"], title=video["title"], path=self.package.media_path(video["file"]),
@@ -323,7 +323,7 @@ class Importer:
             page.title = item["title"]
             page.summary = item["summary"]
             page.transcript = item.get("transcript", "")
-            page.video = VideoAsset.objects.get(key=item["video"])  # DoesNotExist: deleted, page skipped
+            page.video_id = video_id(item["video"])  # VideoMissing: deleted, page skipped
             self.set_shelves(page, item)
 
         self.save_page(studio, MicroLessonPage, item["slug"], wanted, self.serializer.micro_lesson, apply, "微课")
@@ -387,7 +387,7 @@ class Importer:
         value = {"text": step.get("text", "")}
         name = step["step"]
         if name == "video_intro":
-            value["video"] = VideoAsset.objects.get(key=step["video"]).pk
+            value["video"] = video_id(step["video"])
         elif name == "discussion":
             value["prompts"] = list(step["prompts"])
             value["cases"] = [dict(case) for case in step.get("cases", [])]

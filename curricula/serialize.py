@@ -60,8 +60,9 @@ class Serializer:
             **flags(page),
         })
 
-    def video(self, asset):
-        return {"key": asset.key, "title": asset.title, "file": self.media("videos", asset.key, asset.original)}
+    def video(self, video):
+        """``video``: a ``transcoding.api.Video`` (its original is a ``StoredFile``)."""
+        return {"key": video.key, "title": video.title, "file": self.media("videos", video.key, video.original)}
 
     def shelves(self, page):
         return {

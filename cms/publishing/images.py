@@ -73,17 +73,15 @@ class Pictures:
         from wagtail.models import ReferenceIndex, Revision
 
         from cms.catalogue.models import CoursePage, LessonPage, MicroLessonPage
-        from transcoding.api import VideoAsset
+        from transcoding.api import ready_posters, video_content_type
 
         nodes = self.model.nodes
         posters, durations = {}, {}
-        for asset_id, prefix, outputs, seconds in VideoAsset.objects.filter(status=VideoAsset.Status.READY).values_list(
-                "id", "output_prefix", "outputs", "duration_seconds"):
-            durations[asset_id] = seconds or outputs.get("duration")
-            if outputs.get("poster"):
-                name = prefix.rstrip("/") + "/" + outputs["poster"]
-                digest = hashlib.sha1(f"poster:{name}".encode()).hexdigest()
-                posters[asset_id] = (digest, lambda name=name: default_storage.open(name, "rb"))
+        for poster in ready_posters():
+            durations[poster.video_id] = poster.duration
+            if poster.name:
+                digest = hashlib.sha1(f"poster:{poster.name}".encode()).hexdigest()
+                posters[poster.video_id] = (digest, lambda name=poster.name: default_storage.open(name, "rb"))
         for pk, video_id in MicroLessonPage.objects.filter(video__isnull=False).values_list("pk", "video_id"):
             if pk in nodes and video_id in posters:
                 self.sources[pk] = posters[video_id]
@@ -92,7 +90,7 @@ class Pictures:
         lesson_video = {}
         if lessons:
             lesson_ct = ContentType.objects.get_for_model(LessonPage)
-            video_ct = ContentType.objects.get_for_model(VideoAsset)
+            video_ct = video_content_type()
             drafty = dict(LessonPage.objects.filter(has_unpublished_changes=True).values_list("pk", "live_revision_id"))
             for object_id, to_id in ReferenceIndex.objects.filter(
                     content_type=lesson_ct, to_content_type=video_ct).values_list("object_id", "to_object_id"):

@@ -11,9 +11,14 @@ What is compared:
   file for a problem that no longer exists is extra.
 - **Research topics** (the topic bank page): one section per topic with its title, its state
   badge and its number of claiming schools; a section for a deleted topic is extra.
-- **Search entries, in each index** (the configured backend; the tests pass the embedded index
-  and Elasticsearch both): every entry that ``search.documents.all_entries()`` says belongs there
-  (pages, problems, topics) is present with the same URL and displayed text, nothing else is.
+- **Search entries, in every index that exists** (``search_backends()``): the configured one, the
+  embedded index whenever it holds entries (a site that moved to Elasticsearch keeps it as its
+  fallback) and Elasticsearch whenever a node is configured (``GONGYU_ELASTICSEARCH_URL``) and its
+  index was built. Every entry that ``search.documents.all_entries()`` says belongs there (pages,
+  problems, topics) is present with the same URL and displayed text, nothing else is. The change
+  feed writes the configured index at once; another existing index is brought up to date here
+  (within ``GONGYU_VERIFY_SECONDS``), so switching backends never serves stale results. An index
+  that cannot be read (node down) is reported, not skipped silently.
 """
 
 from __future__ import annotations
@@ -40,10 +45,11 @@ class IndexDrift:
     missing: list = dataclasses.field(default_factory=list)  # entry ids
     extra: list = dataclasses.field(default_factory=list)
     stale: list = dataclasses.field(default_factory=list)    # present with an old URL or text
+    error: str = ""                                           # could not be read (node down…)
 
     @property
     def total(self):
-        return len(self.missing) + len(self.extra) + len(self.stale)
+        return len(self.missing) + len(self.extra) + len(self.stale) + (1 if self.error else 0)
 
 
 @dataclasses.dataclass
@@ -79,10 +85,12 @@ class Drift:
                   ("网站上过期的问题书架", self.shelf_stale), ("网站上多余的问题书架", self.shelf_extra),
                   ("课题库缺少的课题", self.topic_missing), ("课题库里过期的课题", self.topic_stale),
                   ("课题库里多余的课题", self.topic_extra)]
+        out = []
         for index in self.indexes.values():
             groups += [(f"{index.label}缺少的条目", index.missing), (f"{index.label}中多余的条目", index.extra),
                        (f"{index.label}中过期的条目", index.stale)]
-        out = []
+            if index.error:
+                out.append(f"{index.label}无法核对:{index.error}")
         for label, items in groups:
             if items:
                 shown = "、".join(items[:10]) + (f" 等 {len(items)} 个" if len(items) > 10 else "")
@@ -201,18 +209,46 @@ def index_documents(backend) -> dict:
     raise ValueError(f"不认识的搜索后端:{backend.name}")
 
 
-def default_backends():
+def search_backends():
+    """Every search index that exists: the configured one; the embedded index if it holds any
+    entry; Elasticsearch if a node is configured and its index (alias) was built."""
     from search.backends import get_backend
+    from search.models import IndexEntry
 
-    return [get_backend()]
+    configured = get_backend()
+    backends = [configured]
+    if configured.name != "embedded" and IndexEntry.objects.exists():
+        backends.append(get_backend("embedded"))
+    if configured.name != "elasticsearch" and getattr(settings, "ELASTICSEARCH_CONFIGURED", False):
+        elastic = get_backend("elasticsearch", timeout=10)
+        try:
+            built = elastic._exists()
+        except Exception as error:  # noqa: BLE001 - a configured node that is down is reported
+            built = True
+            log.warning("核对:无法连接 Elasticsearch(%s):%s", elastic.url, error)
+        if built:
+            backends.append(elastic)
+    return backends
+
+
+default_backends = search_backends
+
+
+def _reason(error):
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:200]
 
 
 def search_drift(drift: Drift, backends=None, expected=None) -> Drift:
     """Each index holds exactly the entries that belong there, each with today's URL and text."""
     expected = _expected_entries() if expected is None else expected
-    for backend in backends or default_backends():
+    for backend in backends or search_backends():
         index = drift.indexes[backend.name] = IndexDrift(BACKEND_LABELS.get(backend.name, backend.name))
-        actual = index_documents(backend)
+        try:
+            actual = index_documents(backend)
+        except Exception as error:  # noqa: BLE001 - an unreachable index is drift, reported in Chinese
+            index.error = f"无法读取索引({_reason(error)})"
+            continue
         index.missing = sorted(set(expected) - set(actual))
         index.extra = sorted(set(actual) - set(expected))
         index.stale = sorted(i for i in set(expected) & set(actual)
@@ -222,9 +258,9 @@ def search_drift(drift: Drift, backends=None, expected=None) -> Drift:
 
 def repair_search(drift: Drift, backends=None, expected=None):
     expected = _expected_entries() if expected is None else expected
-    for backend in backends or default_backends():
+    for backend in backends or search_backends():
         index = drift.indexes.get(backend.name)
-        if index is None or not index.total:
+        if index is None or not index.total or index.error:
             continue
         rewrite = set(index.missing) | set(index.stale)
         if rewrite:
@@ -240,10 +276,11 @@ def find_drift(out=None, backends=None):
 def verify(out=None, repair=True, backends=None):
     """(drift found, drift left after repair). Repairs the site with a publish (a full one if an
     incremental publish did not remove the drift) and each search index entry by entry.
-    ``backends``: the indexes to compare (default: the configured one)."""
+    ``backends``: the indexes to compare (default: every index that exists, ``search_backends``)."""
     from . import status
     from .publisher import publish
 
+    backends = backends or search_backends()
     found = find_drift(out, backends)
     if not repair or not found.total:
         return found, found

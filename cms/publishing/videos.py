@@ -25,30 +25,33 @@ def _playback_api():
     return playback, copy_outputs
 
 
-def site_video(asset, root: Path, copy=True):
-    """Copy the asset's outputs into the site and return what the player needs, or None."""
+def site_video(video, root: Path, copy=True):
+    """Copy a video's reviewed outputs into the site and return what the player needs, or None.
+    ``video``: its id (or what a page's field holds; only its id is used — everything else comes
+    from ``transcoding.api.playback`` as plain data)."""
     playback, copy_outputs = _playback_api()
-    if playback is None or asset is None:
+    video_id = getattr(video, "pk", video)
+    if playback is None or video_id is None:
         return None
-    info = playback(asset, reviewed=True)
+    info = playback(video_id, reviewed=True)
     if info is None:
         return None
     revision = info.root.strip("/").rsplit("/", 1)[-1]
-    rel = f"v/{asset.key}/{revision}/"
+    rel = f"v/{info.key}/{revision}/"
     if copy:
         dest = root / rel
         if not (dest / info.master).exists():
-            copy_outputs(asset, dest, reviewed=True)
+            copy_outputs(info, dest)
             touched(root, rel)
     url = "/" + rel
     return {
-        "key": asset.key, "dir": rel, "master": url + info.master,
+        "key": info.key, "dir": rel, "master": url + info.master,
         "audio": url + info.audio if info.audio else None,
         "poster": url + info.poster if info.poster else None,
         "captions": url + info.captions if info.captions else None,
         "width": info.width, "height": info.height, "duration": info.duration,
         # 下载收听 shows the size before the parent downloads the audio-only rendition.
-        "audio_bytes": (asset.outputs.get("audio") or {}).get("bytes") if info.audio else None,
+        "audio_bytes": info.audio_bytes if info.audio else None,
     }
 
 

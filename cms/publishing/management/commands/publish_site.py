@@ -79,11 +79,14 @@ class Command(BaseCommand):
         from cms.publishing.verify import verify
 
         found, left = verify(out, repair=True)
+        self.stdout.write("核对了家长网站和搜索索引:" + "、".join(index.label for index in found.indexes.values()))
         if not found.total:
             self.stdout.write(self.style.SUCCESS("核对完毕:数据库、家长网站和搜索索引一致,没有需要修复的。"))
             return
+        still = set(left.lines())
         for line in found.lines():
-            self.stdout.write(f"已修复 {line}")
+            if line not in still:
+                self.stdout.write(f"已修复 {line}")
         if left.total:
             for line in left.lines():
                 self.stderr.write(f"仍不一致 {line}")
