@@ -3,8 +3,11 @@
     from search.api import search, suggest, rebuild, get_backend, QueryError
 
 ``search(q, stage=, theme=, problem=, kind=, page=)`` returns the API's JSON shape:
-``{query, total, took_ms, page, pages, fallback, results: [{title, title_html, url, kind,
-kind_name, snippet, taxonomy, score}], facets: {stage, theme, problem, kind: [{code, name, count}]}}``.
+``{query, total, took_ms, page, pages, fallback, related, results: [{title, title_html, url, kind,
+kind_name, snippet, taxonomy, score, related}], facets: {stage, theme, problem, kind: [{code, name, count}]}}``.
+When fewer than 10 entries match directly, page 1 is filled with related entries (pseudo-relevance
+feedback, ``SearchBackend._related``) after every direct match, each with ``related: true``;
+``related`` counts them; ``total``, ``pages`` and the facets count the direct matches only.
 ``snippet`` and ``title_html`` are HTML-escaped text with the matched words in ``<mark>``.
 ``fallback`` is true (and ``label`` is 「最接近的结果」) when no result contains every word the
 parent typed: the list is then the closest matches, to be shown under that label.

@@ -38,6 +38,7 @@ as 不想上学 is a single token on both sides.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import threading
 import unicodedata
@@ -53,7 +54,7 @@ STOPWORDS = HERE / "stopwords.txt"
 __all__ = [
     "segment_for_index", "segment_query", "expand_synonyms", "query_terms", "index_text",
     "QueryTerms", "Concept", "synonym_groups", "synonym_keys", "stopwords", "bigrams", "index_grams",
-    "USERDICT", "SYNONYMS", "STOPWORDS",
+    "USERDICT", "SYNONYMS", "STOPWORDS", "feedback_words",
 ]
 
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -242,17 +243,20 @@ def decompose(word: str) -> list[str]:
     one: the same search-mode cut the index side uses, so 管理时间 and 时间管理 both match."""
     if len(word) < 3 or word.isascii():
         return []
-    parts = [t for t in tokenizer().cut_for_search(word) if 1 < len(t) < len(word)]
-    covered = set()
-    for part in parts:
-        start = word.find(part)
-        while start >= 0:
-            covered.update(range(start, start + len(part)))
-            start = word.find(part, start + 1)
-    if len(covered) < len(word):
-        return []
-    # Keep the shortest cover: drop a part that lies inside another kept part's span.
-    return [p for p in dict.fromkeys(parts) if not any(p != q and p in q for q in parts)]
+    parts = {t for t in tokenizer().cut_for_search(word) if 1 < len(t) < len(word)}
+    # A cover of the word by parts that do not overlap, left to right, longest part first
+    # (今天天气 -> 今天, 天气; the search-mode cut also yields 天天 across the seam, which is not a
+    # word the parent typed). No such cover: not a compound.
+    cover, at = [], 0
+    while at < len(word):
+        part = next((word[at:end] for end in range(len(word), at + 1, -1) if word[at:end] in parts), None)
+        if part is None:
+            return []
+        cover.append(part)
+        at += len(part)
+    # A filler part (孩子 in 不管孩子) is not a concept, as it would not be as a word of its own.
+    kept = [p for p in dict.fromkeys(cover) if p not in stopwords()]
+    return kept
 
 
 def query_terms(text: str) -> QueryTerms:
@@ -277,3 +281,22 @@ def query_terms(text: str) -> QueryTerms:
         grams.extend(bigrams(word) if len(word) > 1 else [word] if single and not longer else [])
     return QueryTerms(words=tuple(words), groups=groups, partial=partial, keys=keys,
                       concepts=tuple(concepts), grams=tuple(dict.fromkeys(grams)))
+
+
+FEEDBACK_CHARS = 3000  # characters read of each best match (bounds the work per query)
+
+
+def feedback_words(texts, exclude=(), limit=4) -> list[str]:
+    """The most telling words of a few texts (the best matches of a query), for pseudo-relevance
+    feedback: each word of two or more characters scores its share of each text times its rarity
+    in general Chinese (jieba's dictionary frequencies, not this catalogue's: the same on every
+    engine and at any index size); filler words and ``exclude`` (the query's own tokens) are left
+    out."""
+    tok = tokenizer()
+    score: dict[str, float] = {}
+    for text in texts:
+        words = [w for w in segment_for_index((text or "")[:FEEDBACK_CHARS]) if len(w) > 1 and w not in exclude]
+        for word in set(words):
+            rarity = math.log(tok.total / max(tok.FREQ.get(word, 0), 1))
+            score[word] = score.get(word, 0.0) + words.count(word) / len(words) * rarity
+    return [w for w, _ in sorted(score.items(), key=lambda x: (-x[1], x[0]))[:limit]]

@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime
 import threading
 
@@ -33,6 +34,41 @@ from ..documents import FACETS, KINDS, TEXT_FIELDS, WEIGHTS, ZH, Entry
 from .base import CANDIDATES, SearchBackend
 
 PLUGIN_ANALYZERS = {"smartcn": "smartcn", "ik_max_word": "ik_max_word"}
+
+
+DISPLAY_CACHE = 2000  # shown entries (url, kind, display) kept per process, least recently used dropped
+
+
+def _version(hit):
+    """What identifies one version of an indexed entry: a re-index writes a new index (new name),
+    an update a new sequence number."""
+    seq_no = hit.get("_seq_no")
+    return None if seq_no is None else (hit.get("_index"), seq_no, hit.get("_primary_term"))
+
+
+class _DisplayCache:
+    def __init__(self, limit):
+        self.limit, self.items, self.lock = limit, collections.OrderedDict(), threading.Lock()
+
+    def get(self, version, entry_id):
+        if version is None:
+            return None
+        with self.lock:
+            value = self.items.get((version, entry_id))
+            if value is not None:
+                self.items.move_to_end((version, entry_id))
+            return value
+
+    def put(self, version, entry_id, value):
+        if version is None:
+            return
+        with self.lock:
+            self.items[(version, entry_id)] = value
+            while len(self.items) > self.limit:
+                self.items.popitem(last=False)
+
+
+_DISPLAY = _DisplayCache(DISPLAY_CACHE)
 
 
 class ElasticsearchBackend(SearchBackend):
@@ -173,11 +209,11 @@ class ElasticsearchBackend(SearchBackend):
         return concept.tokens if self.analyzer == "jieba" else tuple(t for t in concept.tokens if not t.startswith("zsyn"))
 
     def search(self, request):
-        self._local.fields = {}
+        self._local.fields, self._local.versions = {}, {}
         try:
             return super().search(request)
         finally:
-            self._local.fields = {}
+            self._local.fields, self._local.versions = {}, {}
 
     def _hits(self, query, size):
         """Hits of ``query`` as (entry id, named-query scores), reading doc values only; the facet
@@ -185,7 +221,7 @@ class ElasticsearchBackend(SearchBackend):
         docvalues = ["eid", *FACETS.values()]
         options = {"source": False} if self._legacy else {"stored_fields": "_none_"}
         response = self.client.search(
-            index=self.alias, query=query, size=size, track_total_hits=False,
+            index=self.alias, query=query, size=size, track_total_hits=False, seq_no_primary_term=True,
             include_named_queries_score=True, docvalue_fields=docvalues, **options,
         )
         raw = response["hits"]["hits"]
@@ -193,14 +229,43 @@ class ElasticsearchBackend(SearchBackend):
             self._legacy = True  # an index built before ``eid``: read the stored ids instead
             return self._hits(query, size)
         fields = getattr(self._local, "fields", None)
+        versions = getattr(self._local, "versions", None)
         out = []
         for hit in raw:
             values = hit.get("fields") or {}
             entry_id = hit["_id"] if self._legacy else values["eid"][0]
             if fields is not None:
                 fields[entry_id] = values
+            if versions is not None:
+                versions[entry_id] = _version(hit)
             out.append((entry_id, hit.get("matched_queries") or {}))
         return out
+
+    def _shown(self, ids):
+        """{entry id: (url, kind, display)} of ``ids``: from this process's cache when the
+        candidate search saw the same version of the entry (index, sequence number, primary term —
+        an edited or re-indexed entry has a new one, so nothing stale is shown), the rest in one
+        ``mget``."""
+        versions = getattr(self._local, "versions", None) or {}
+        out, missing = {}, []
+        for entry_id in ids:
+            cached = _DISPLAY.get(versions.get(entry_id), entry_id)
+            if cached is None:
+                missing.append(entry_id)
+            else:
+                out[entry_id] = cached
+        if missing:
+            docs = self.client.mget(index=self.alias, ids=missing, source=["url", "kind", "display"])["docs"]
+            for doc in docs:
+                if doc.get("found"):
+                    shown = (doc["_source"]["url"], doc["_source"]["kind"], doc["_source"].get("display", {}))
+                    out[doc["_id"]] = shown
+                    _DISPLAY.put(_version(doc), doc["_id"], shown)
+        return out
+
+    def _texts(self, ids):
+        shown = self._shown(ids)
+        return [" ".join(shown[i][2].get(k, "") for k in ("title", "summary", "body")) for i in ids if i in shown]
 
     def _candidates(self, request, groups, grams):
         """One request: each group a named ``bool.should`` (scores summed over its tokens, fields
@@ -234,24 +299,21 @@ class ElasticsearchBackend(SearchBackend):
         query = {"bool": {"should": should, "minimum_should_match": 1, "filter": [id_filter]}}
         return {entry_id: len(matched) for entry_id, matched in self._hits(query, len(ids))}
 
-    def _page(self, request, ranked):
+    def _page(self, request, ranked, counted=None):
         """Facets counted from the candidates' doc values (every ranked entry is a candidate of
         this query); the shown page's display data in one ``mget``."""
         page = ranked[request.offset:request.offset + request.size]
         fields = getattr(self._local, "fields", None) or {}
         facets = {}
-        for entry_id, _ in ranked:
+        for entry_id, _ in (ranked if counted is None else ranked[:counted]):
             values = fields.get(entry_id, {})
             for field in FACETS.values():
                 for value in values.get(field, ()):
                     bucket = facets.setdefault(field, {})
                     bucket[value] = bucket.get(value, 0) + 1
-        hits = []
-        if page:
-            docs = self.client.mget(index=self.alias, ids=[i for i, _ in page], source=["url", "kind", "display"])["docs"]
-            score = dict(page)
-            hits = [{"url": d["_source"]["url"], "kind": d["_source"]["kind"], "display": d["_source"].get("display", {}),
-                     "score": score[d["_id"]]} for d in docs if d.get("found")]
+        shown = self._shown([i for i, _ in page]) if page else {}
+        hits = [{"url": shown[i][0], "kind": shown[i][1], "display": shown[i][2], "score": score}
+                for i, score in page if i in shown]
         return hits, facets
 
     def _browse(self, request):

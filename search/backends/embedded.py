@@ -230,11 +230,12 @@ class EmbeddedBackend(SearchBackend):
             cursor.execute(*self.sql.gram_query([gram], None))
             return {i for i, _ in cursor.fetchall() if i in ids}
 
-    def _page(self, request, ranked):
+    def _page(self, request, ranked, counted=None):
         facets = {}
-        if ranked:
+        counted = ranked if counted is None else ranked[:counted]
+        if counted:
             with connection.cursor() as cursor:
-                clause, params = self.sql.in_ids([r[0] for r in ranked])
+                clause, params = self.sql.in_ids([r[0] for r in counted])
                 cursor.execute(
                     f"SELECT facet, value, COUNT(*) FROM gongyu_search_indexfacet WHERE entry_id {clause} GROUP BY facet, value",
                     params,
@@ -250,6 +251,10 @@ class EmbeddedBackend(SearchBackend):
             for i, score in page if i in rows
         ]
         return hits
+
+    def _texts(self, ids):
+        rows = dict(IndexEntry.objects.filter(id__in=ids).values_list("id", "display"))
+        return [" ".join((rows[i] or {}).get(k, "") for k in ("title", "summary", "body")) for i in ids if i in rows]
 
     def _suggest(self, q, kinds, limit):
         rows = IndexEntry.objects.filter(kind__in=kinds, title__icontains=q).values("title", "url", "kind")[:limit]

@@ -57,7 +57,7 @@ def test_query_syntax_is_just_text(backend, q):
 
 def test_result_shape(backend):
     item = backend.search(build_request("顶嘴"))["results"][0]
-    assert set(item) == {"title", "title_html", "url", "kind", "kind_name", "snippet", "taxonomy", "score"}
+    assert set(item) == {"title", "title_html", "url", "kind", "kind_name", "snippet", "taxonomy", "score", "related"}
     assert "<mark>" in item["title_html"] + item["snippet"]
 
 
