@@ -7,8 +7,8 @@
     .venv/bin/python bench/transcode.py --long-only --long 720p    # only the 10-minute 720p source
     .venv/bin/python bench/transcode.py --long-only --long 1080p   # only the 10-minute 1080p source
     .venv/bin/python bench/transcode.py --long-only --long 720p --long-baselines one-pass  # anchor only
-    .venv/bin/python bench/transcode.py --quick --short 720p --landscape-only --seconds 60 \
-        --concurrency                                   # a quick 60 s 720p check on a busy machine
+    .venv/bin/python bench/transcode.py --quick --short 720p --landscape-only --seconds 60 --concurrency
+                                                        # a 60 s 720p check (no two-uploads test)
 
 Sources are generated (a moving test pattern with camera-like grain and a turning hue; a voice-like
 tone: two formants gliding at speech rate, syllable-rate loudness and pauses), encoded like a
@@ -24,10 +24,10 @@ camera file (about 6 Mbps at 720p, 10 Mbps at 1080p). For each it measures, in t
 * per-rung — the naive baseline: one ffmpeg per rung (each with its audio), one after another
 * one-pass — the anchor: every rung + shared audio in one ffmpeg (one decode), nothing playable
              until it ends; wall and CPU seconds, so the ratio is readable on a busy machine too
-* previous — the pipeline with every rung at GONGYU_X264_PRESET (no GONGYU_X264_RUNG_PRESETS: the
-             settings before issue 16), same run: its speed and SSIM per rung, so the quality rule
-             (SSIM per rung no worse than the previous pipeline's by more than 0.002) is checked
-             beside the speed it buys; only run when rung presets are set
+* previous — the pipeline with every rung at plain GONGYU_X264_PRESET (no GONGYU_X264_RUNG_PRESETS,
+             no GONGYU_X264_PARAMS: the settings before issue 16), same run: its speed and SSIM per
+             rung, so the quality rule (SSIM per rung no worse than the previous pipeline's by more
+             than 0.002) is checked beside the speed it buys; only run when either is set
 * SSIM     — per rung, ffmpeg's ssim filter over the first --ssim-seconds against the source
              scaled to the rung's size (the same scaler)
 * load     — the 1-minute load average before and after each source: on a shared machine every
@@ -73,6 +73,10 @@ def make_source(path, size, portrait, seconds):
                     "-c:v", "libx264", "-preset", "superfast", "-b:v", rate, "-maxrate", rate, "-bufsize", rate,
                     "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", str(path)], check=True)
     return path
+
+
+def uptime():
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def children_cpu():
@@ -159,8 +163,9 @@ def bench_one(source, seconds, baselines, work, ssim_seconds):
         row["one_pass_s"], row["one_pass_cpu_s"] = run_one_pass(source, facts, work / "one-pass")
     row["ssim"] = {r["name"]: ssim(work / "out" / r["name"], source, r, manifest["frame_rate"], ssim_seconds)
                    for r in manifest["rungs"]}
-    if "previous" in baselines and Encoding.current().rung_presets:
-        previous = dataclasses.replace(Encoding.current(), rung_presets=())
+    current = Encoding.current()
+    if "previous" in baselines and (current.rung_presets or current.x264_params):
+        previous = dataclasses.replace(current, rung_presets=(), x264_params="")
         cpu, started = children_cpu(), time.monotonic()
         old = transcode(source, work / "previous", facts, FolderSink(work / "previous-out"), encoding=previous)
         row["previous_s"], row["previous_cpu_s"] = time.monotonic() - started, children_cpu() - cpu
@@ -252,10 +257,12 @@ def main():
         cases += [(size, False, 600, args.long_baselines.split(",")) for size in args.long]
     encoding = Encoding.current()
     print(f"cores: {os.cpu_count()}  preset: {encoding.preset}  rung presets: "
-          f"{','.join(f'{k}={v}' for k, v in encoding.rung_presets) or '-'}  crf: {encoding.crf}  tune: {encoding.tune or '-'}  "
+          f"{','.join(f'{k}={v}' for k, v in encoding.rung_presets) or '-'}  x264 params: "
+          f"{encoding.x264_params or '-'}  crf: {encoding.crf}  tune: {encoding.tune or '-'}  "
           f"x264 threads: {encoding.x264_threads or 'auto'}  lookahead: {encoding.rc_lookahead or 'preset'}  "
           f"segment: {encoding.segment_seconds}s  "
           f"ffmpeg: {subprocess.run(['ffmpeg', '-version'], capture_output=True, text=True).stdout.split()[2]}")
+    print(f"before: {uptime()}")
     header = (f"{'source':<22}{'pipeline':>9}{'speed':>7}{'cpu':>7}{'playable':>9}{'eta@':>6}{'ovh run':>8}"
               f"{'ovh bare':>9}{'per-rung':>9}{'ratio':>6}{'1-pass':>8}{'1p spd':>7}{'1p cpu':>7}{'vs 1p':>6}{'cpu vs 1p':>10}"
               f"{'load':>12}")
@@ -284,13 +291,14 @@ def main():
                   + f"; {eta}", flush=True)
             if "previous_s" in r:
                 worst = min(r["ssim"][k] - v for k, v in r["previous_ssim"].items())
-                print(f"{'':<22}previous pipeline (every rung {encoding.preset}), same run: {r['previous_s']:.1f}s "
+                print(f"{'':<22}previous pipeline (every rung plain {encoding.preset}), same run: {r['previous_s']:.1f}s "
                       f"({length / r['previous_s']:.2f}x, {r['previous_cpu_s']:.0f} CPU s); SSIM "
                       + ", ".join(f"{k} {v:.4f}" for k, v in r["previous_ssim"].items())
                       + f"; worst change {worst:+.4f} (rule: >= -0.002)", flush=True)
             print(f"{'':<22}" + goals(size, length, r), flush=True)
         if args.concurrency and not args.long_only:
             bench_concurrency(tmp, args.seconds, args.concurrency)
+    print(f"\nafter: {uptime()}")
     print("\nspeed = source duration / pipeline wall time; cpu = CPU seconds of its ffmpegs; playable = upload checks\n"
           "+ first master playlist; eta@ = when the first time-left estimate was reported; ratio = pipeline / per-rung\n"
           "runs; vs 1p = one-pass wall / pipeline wall (speed relative to the anchor); cpu vs 1p = one-pass CPU /\n"

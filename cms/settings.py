@@ -335,6 +335,8 @@ GONGYU_X264_LOOKAHEAD = int(env("GONGYU_X264_LOOKAHEAD", "0"))
 # Rungs encoded with another x264 preset than GONGYU_X264_PRESET ("240p=superfast,360p=superfast";
 # "" = none): the small rungs cost little SSIM for a faster preset (measured, docs/ARCHITECTURE.md).
 GONGYU_X264_RUNG_PRESETS = env("GONGYU_X264_RUNG_PRESETS", "")
+# More x264 options for every rung, "key=value:key=value" ("" = none), e.g. "subme=1".
+GONGYU_X264_PARAMS = env("GONGYU_X264_PARAMS", "")
 # Ladders encoded at once on one machine, whatever number of workers run there (the others wait
 # for a slot). 2 on 2 cores (measured, README): two uploads handed in together both become
 # playable sooner than one after the other, for the same total CPU.

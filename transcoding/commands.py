@@ -43,8 +43,10 @@ def _video_options(rungs, fps, encoding):
         options["tune"] = encoding.tune
     if encoding.x264_threads:
         options["threads"] = encoding.x264_threads
-    if encoding.rc_lookahead:
-        options["x264-params"] = f"rc-lookahead={encoding.rc_lookahead}"
+    params = [f"rc-lookahead={encoding.rc_lookahead}"] if encoding.rc_lookahead else []
+    params += [item for item in encoding.x264_params.split(":") if item]
+    if params:
+        options["x264-params"] = ":".join(params)
     for index, rung in enumerate(rungs):
         if rung.preset and rung.preset != encoding.preset:
             # a per-stream option after the global one wins for that encoder only

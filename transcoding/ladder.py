@@ -52,6 +52,7 @@ class Encoding:
     max_fps: float
     x264_threads: int  # per encoder; 0 = x264's own choice
     rc_lookahead: int  # frames; 0 = the preset's own
+    x264_params: str  # more x264 options for every rung, "key=value:key=value" ("" = none)
     concurrency: int  # ladders encoded at once on this machine
     memory_mb: int  # address-space limit of each ffmpeg
 
@@ -69,6 +70,7 @@ class Encoding:
             max_fps=settings.GONGYU_VIDEO_MAX_FPS,
             x264_threads=settings.GONGYU_X264_THREADS,
             rc_lookahead=settings.GONGYU_X264_LOOKAHEAD,
+            x264_params=settings.GONGYU_X264_PARAMS,
             concurrency=concurrency,
             memory_mb=settings.GONGYU_FFMPEG_MAX_MEMORY_MB,
         )

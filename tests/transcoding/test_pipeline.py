@@ -231,7 +231,8 @@ def test_the_revision_changes_with_every_setting_that_changes_the_output(tmp_pat
     assert ladder_revision("abc", facts) == revision
     for changed in ({"GONGYU_X264_CRF": 28}, {"GONGYU_X264_PRESET": "faster"}, {"GONGYU_X264_TUNE": "film"},
                     {"GONGYU_AUDIO_KBPS": 96}, {"GONGYU_HLS_SEGMENT_SECONDS": 6},
-                    {"GONGYU_X264_RUNG_PRESETS": "240p=ultrafast"}, {"GONGYU_X264_RUNG_PRESETS": "360p=faster"}):
+                    {"GONGYU_X264_RUNG_PRESETS": "240p=ultrafast"}, {"GONGYU_X264_RUNG_PRESETS": "360p=faster"},
+                    {"GONGYU_X264_PARAMS": "subme=3"}):
         with override_settings(**changed):
             assert ladder_revision("abc", facts) != revision, changed
     # how many ladders this machine runs at once does not change the files, so not the revision
