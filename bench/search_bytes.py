@@ -115,7 +115,14 @@ def reindex(live):
     texts += list(Problem.objects.values_list("title", flat=True))
     words = dict(Vocabulary().browser_vocabulary(texts), kinds=site["vocabulary"].get("kinds", {}))
     write_site_json(live, sorted(shards), words, site.get("gone", []))
-    print(f"re-indexed {len(shards)} shards in {time.monotonic() - started:.0f} s")
+    print(f"re-indexed {len(shards)} shards in {time.monotonic() - started:.0f} s; {peak_child()}")
+
+
+def peak_child():
+    """Peak resident memory of the biggest child process so far (Pagefind, when it indexed)."""
+    import resource
+
+    return f"peak memory of a child process (Pagefind) {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20:.2f} GB"
 
 
 def install_js(root):
@@ -149,7 +156,7 @@ def measure(base, queries):
             page.on("requestfinished", on_finished)
             page.goto(base + "/search/")
             page.wait_for_function("typeof window.gongyuSearch === 'function'")
-            page.evaluate("q => window.gongyuSearch(q)", query)
+            found = page.evaluate("q => window.gongyuSearch(q)", query)
             page.wait_for_load_state("networkidle")
             # Sizes are read while the page is still open (a closed one cannot answer).
             sizes = {r.url: r.sizes()["responseBodySize"] for r in finished}
@@ -162,6 +169,7 @@ def measure(base, queries):
                 if k == "index":
                     row["chunks"] = row.get("chunks", 0) + 1
             row["total"] = sum(sizes.values())
+            row["searched"] = found.get("searched", [])
             out[query] = row
             context.close()
         browser.close()
@@ -181,7 +189,7 @@ def summary(label, rows):
     for q, r in sorted(rows.items(), key=lambda kv: -kv[1]["total"])[:5]:
         print(f"  worst {r['total'] / 1024:6.0f} KB  {q}  ("
               + ", ".join(f"{k} {r[k] / 1024:.0f}" for k in kinds if r.get(k)) + f"; {r.get('fragments', 0)} fragments, "
-              f"{r.get('chunks', 0)} chunks)")
+              f"{r.get('chunks', 0)} chunks; searched {'/'.join(r.get('searched', []))})")
 
 
 def main():
@@ -207,7 +215,7 @@ def main():
                 shutil.rmtree(root.parent, ignore_errors=True)
                 files = sorted(searchable_files(live).values_list("path", flat=True))
                 root, t_index = bench.merged_copy(live, files)
-                print(f"merged index of {len(files)} pages built in {t_index:.0f} s")
+                print(f"merged index of {len(files)} pages built in {t_index:.0f} s; {peak_child()}")
             install_js(root)
         server = bench.Server(root)
         try:

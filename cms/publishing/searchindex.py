@@ -4,12 +4,18 @@ Pagefind re-indexes everything it is given and its memory grows with the site, s
 split into shards (a page's shard is stable, from its id); a publish re-indexes only the shards
 whose pages changed, and the browser merges the shards at search time (``mergeIndex``).
 ``pagefind/site.json`` lists the shards and carries the query vocabulary.
+
+Pagefind indexes a search copy of each page (``search_copy``): its title, search metadata,
+problems, synonym terms and lead, and the first ``TEXT_BUDGET`` characters of the rest of its text.
+A browser downloads, for each word of a query, the index chunk holding that word's positions in
+every page: indexing whole lesson texts made a common word's chunk grow with the catalogue's text
+(hundreds of KB at 10,000 lessons), and a first search far over its 300 KB budget (issue 17).
 """
 
 from __future__ import annotations
 
 import json
-import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,8 +28,38 @@ UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefi
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
 
+TEXT_BUDGET = 400  # characters of a page's running text indexed, after its title, metadata and lead
+
+_TOKENS = re.compile(r"(<[^>]*>)")
+_KEEP = re.compile(r"\bdata-pagefind-(?:meta|filter|weight)\b|\bclass=\"[^\"]*\bgy-lead\b|^<h1\b")
+
+
 class SearchIndexError(Exception):
     pass
+
+
+def search_copy(html: str, budget: int = TEXT_BUDGET) -> str:
+    """The page as Pagefind should index it: every tag kept (so its metadata, filters and weights
+    stay), the text of the title, of the search metadata and of the lead kept whole, and of the
+    rest of the searchable part only the first ``budget`` characters."""
+    start = html.find("data-pagefind-body")
+    if start < 0:
+        return html
+    start = html.find(">", start) + 1
+    parts = _TOKENS.split(html[start:])
+    out, left, keep = [html[:start]], budget, False
+    for part in parts:
+        if part.startswith("<"):
+            out.append(part)
+            keep = bool(_KEEP.search(part)) if not part.startswith("</") else False
+            continue
+        if keep or not part.strip():
+            out.append(part)
+        elif left > 0:
+            out.append(part[:left])
+            left -= len(part)
+        keep = False
+    return "".join(out)
 
 
 def shard_count(searchable_pages: int) -> int:
@@ -47,11 +83,11 @@ def _index_one(root: Path, shard: int, files: list[str]):
     shutil.rmtree(work, ignore_errors=True)
     shutil.rmtree(tmp_out, ignore_errors=True)
     try:
-        # The shard's pages, hard-linked into a folder of their own (same paths, so same URLs).
+        # The shard's pages, as search copies in a folder of their own (same paths, so same URLs).
         for rel in files:
             target = work / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(root / rel, target)
+            target.write_text(search_copy((root / rel).read_text(encoding="utf-8")), encoding="utf-8")
         if not files:
             (work / "index.html").parent.mkdir(parents=True, exist_ok=True)
             (work / "index.html").write_text('<html lang="zh"><body data-pagefind-body></body></html>')

@@ -112,6 +112,7 @@
 
   function searchWords(ctx, words, filters, weight, into) {
     return Promise.all(words.map(function (w) {
+      ctx.searched.push(w);
       return ctx.pagefind.search(w, { filters: filters }).then(function (res) {
         (res && res.results || []).forEach(function (r) {
           var s = r.score * weight;
@@ -284,6 +285,7 @@
   function query(text, filters) {
     return setup().then(function (ctx) {
       var terms = segment(ctx, text);
+      ctx.searched = [];  /* the words given to Pagefind (each costs an index chunk per shard) */
       var none = { concepts: [], total: 1, candidates: [], next: 0, kept: [], seen: new Set(), anchored: false,
                    complete: true, checked: 0 };
       if (!terms.length) return fill(ctx, none, PAGE, 0).then(function (plan) { return { terms: [], shelves: [], plan: plan, ctx: ctx }; });
@@ -447,7 +449,7 @@
     return query(text, {}).then(function (out) {
       var plan = out.plan;
       return { terms: out.terms, complete: plan.complete, total: plan.more ? plan.estimate : plan.kept.length,
-               checked: plan.checked, shelves: out.shelves.map(function (p) { return p.data.url; }),
+               checked: plan.checked, searched: out.ctx.searched.slice(), shelves: out.shelves.map(function (p) { return p.data.url; }),
                urls: plan.kept.slice(0, 10).map(function (p) { return p.data.url; }) };
     });
   };
