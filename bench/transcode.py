@@ -76,7 +76,8 @@ def make_source(path, size, portrait, seconds):
 
 
 def uptime():
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    # UTC, as the machine's clock (Django sets TZ to the site's time zone in this process)
+    return subprocess.run(["uptime"], capture_output=True, text=True, env={**os.environ, "TZ": "UTC"}).stdout.strip()
 
 
 def children_cpu():

@@ -32,12 +32,15 @@ from .ladder import Encoding, output_frame_rate, plan_rungs
 from .runner import FfmpegFailed, FfmpegProcess, Limits, machine_slot
 
 # The work model, only used to foresee a pass that has not started from one that has (fitted to
-# CPU seconds measured on this project's bench sources, x264 veryfast): encoding a rung costs about
-# its pixels ** 0.85 (bigger pictures cost less per pixel), decoding the source about 0.033 × its
-# pixels, the AAC encode about 3 600 (as much as a 15 000-pixel rung).
+# CPU seconds measured on this project's 30 s 720p bench source with the default settings, x264
+# veryfast + subme=1; docs/ARCHITECTURE.md): encoding a rung costs about its pixels ** 0.85 (bigger
+# pictures cost less per pixel), decoding the source (+ the fps filter) about 0.055 × its pixels,
+# scaling to a rung of another size 0.008 × the source's pixels, the AAC encode about 5 600 (as much
+# as a 26 000-pixel rung).
 RUNG_EXPONENT = 0.85
-DECODE_WEIGHT = 0.033
-AUDIO_WEIGHT = 3_600
+DECODE_WEIGHT = 0.055
+SCALE_WEIGHT = 0.008
+AUDIO_WEIGHT = 5_600
 # A rung's encode relative to veryfast (CPU of a 720p rung on the 30 s bench source: superfast 0.6,
 # ultrafast 0.22, faster 1.5; the slower presets extrapolated — they only make the forecast rougher).
 PRESET_COST = {"ultrafast": 0.22, "superfast": 0.6, "veryfast": 1.0, "faster": 1.5, "fast": 2.0,
@@ -58,8 +61,10 @@ def pass_work(facts, rungs, with_audio, preset="veryfast"):
     """Relative work of one ffmpeg pass: one decode of the source + each rung at its x264 preset
     (``preset``: the job's, for rungs without their own) (+ the audio)."""
     width, height = facts.width or 0, facts.height or 0
-    work = DECODE_WEIGHT * width * height + sum(
-        (r.width * r.height) ** RUNG_EXPONENT * PRESET_COST.get(r.preset or preset, 1.0) for r in rungs)
+    source = width * height
+    work = DECODE_WEIGHT * source + sum(
+        (r.width * r.height) ** RUNG_EXPONENT * PRESET_COST.get(r.preset or preset, 1.0)
+        + (SCALE_WEIGHT * source if {r.width, r.height} != {width, height} else 0) for r in rungs)
     return work + (AUDIO_WEIGHT if with_audio else 0)
 
 

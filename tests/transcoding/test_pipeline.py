@@ -250,11 +250,13 @@ def x264_options(segment):
 def test_a_rung_preset_setting_reaches_only_that_rungs_encoder(tmp_path, settings):
     settings.GONGYU_X264_PRESET = "veryfast"
     settings.GONGYU_X264_RUNG_PRESETS = "240p=superfast"
+    settings.GONGYU_X264_PARAMS = "weightp=0"
     source = video(tmp_path / "p.mp4", seconds=2, size="640x360", rate=25)
     _, final, _ = make_ladder(tmp_path, source)
     low, high = x264_options(final / "240p" / "seg_00000.ts"), x264_options(final / "360p" / "seg_00000.ts")
-    assert (low["me"], low["subme"]) == ("dia", "1")  # superfast
-    assert (high["me"], high["subme"]) == ("hex", "2")  # veryfast
+    assert (low["me"], low["subme"], low["mbtree"]) == ("dia", "1", "0")  # superfast
+    assert (high["me"], high["subme"], high["mbtree"]) == ("hex", "2", "1")  # veryfast
+    assert low["weightp"] == high["weightp"] == "0"  # GONGYU_X264_PARAMS: every rung
     # and the revision knows: another preset for that rung gives another revision
     from transcoding.ladder import ladder_revision
 
