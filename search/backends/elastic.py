@@ -11,13 +11,17 @@
   query concept's BM25 over the weighted fields (one ``bool.should`` of the typed word and its
   synonym-group keys, scores summed) for the best candidates; coverage and rarity are combined in
   Python the same way for every engine.
-- A query costs one search and one ``mget`` of the shown page (two more searches only for a
-  one-character query or when no entry holds a word of the query). The candidate search reads no
-  stored field (``stored_fields: _none_``): each hit's id (``eid``) and facet values (kind,
-  stages, themes, problems) come from doc values, and its per-concept scores from named queries;
-  facets are counted from those values in Python. Loading stored fields (``_id``, ``_source``) for
-  300 hits cost ~50 ms at 10,000 lessons; doc values cost ~3 ms. An index built before ``eid``
-  existed is still read (with stored ``_id``) until ``manage.py search_index rebuild``.
+- A query costs one search: the candidate search reads no stored field (``stored_fields:
+  _none_``); each hit's id (``eid``) and facet values (kind, stages, themes, problems) come from
+  doc values, its per-concept scores from named queries, its version (index, ``_seq_no``,
+  ``_primary_term``) with it; facets are counted from those values in Python. The shown page's
+  display data comes from a per-process cache keyed by that version (``DISPLAY_CACHE`` entries,
+  least recently used dropped), so an edited or re-indexed entry is never shown stale; only
+  entries not in it are fetched with one ``mget``. More searches only for a one-character query,
+  when no entry holds a word of the query (the bigram floor), or when fewer than a page match
+  directly (the related entries). Loading stored fields (``_id``, ``_source``) for 300 hits cost
+  ~50 ms at 10,000 lessons; doc values cost ~3 ms. An index built before ``eid`` existed is still
+  read (with stored ``_id``) until ``manage.py search_index rebuild``.
 """
 
 from __future__ import annotations
