@@ -39,6 +39,7 @@ def parse():
     parser.add_argument("--limit", type=int, default=0, help="only the first K queries (a quick look)")
     parser.add_argument("--rebuild", action="store_true", help="generate and build the site again")
     parser.add_argument("--reindex", action="store_true", help="re-run the search index and site.json")
+    parser.add_argument("--site-json", action="store_true", help="write site.json (the vocabulary) again, not the index")
     parser.add_argument("--js", default=str(REPO / "site/overrides/assets/javascripts/search.js"))
     parser.add_argument("--json", help="write {layout: {query: {kind: bytes}}} to this file")
     return parser.parse_args()
@@ -62,6 +63,7 @@ KINDS = [
     ("filter", re.compile(r"\.pf_filter$")),
     ("fragment", re.compile(r"\.pf_fragment$")),
     ("site.json", re.compile(r"site\.json")),
+    ("words", re.compile(r"/pagefind/words/")),
     ("search.js", re.compile(r"/search\.[^/]*js$|/search\.js$")),
 ]
 
@@ -82,8 +84,8 @@ def build():
         t_pub, _ = bench.timed(bench.publish, out, full=True)
         marker.write_text(json.dumps({"lessons": made, "generate_s": round(t_gen, 1), "publish_s": round(t_pub, 1)}))
         print(f"built {made} lessons: generated in {t_gen:.0f} s, published in {t_pub:.0f} s")
-    elif ARGS.reindex:
-        reindex(out.resolve())
+    elif ARGS.reindex or ARGS.site_json:
+        reindex(out.resolve(), index=ARGS.reindex)
     return out.resolve()
 
 
@@ -96,7 +98,7 @@ def searchable_files(out):
     return rows
 
 
-def reindex(live):
+def reindex(live, index=True):
     """The built pages' search index and site.json again, with the working tree's code."""
     from cms.publishing.searchindex import index_shards, write_site_json
     from cms.publishing.vocabulary import Vocabulary
@@ -107,7 +109,8 @@ def reindex(live):
         shards.setdefault(shard, []).append(path)
     site = json.loads((live / "pagefind" / "site.json").read_text())
     started = time.monotonic()
-    index_shards(live, shards)
+    if index:
+        index_shards(live, shards)
     from cms.catalogue.models import CoursePage, LessonPage, StudioPage
     from cms.taxonomy.models import Problem
 
@@ -215,6 +218,11 @@ def main():
                 shutil.rmtree(root.parent, ignore_errors=True)
                 files = sorted(searchable_files(live).values_list("path", flat=True))
                 root, t_index = bench.merged_copy(live, files)
+                if (live / "pagefind" / "words").exists():  # the word lists by first character
+                    shutil.copytree(live / "pagefind" / "words", root / "pagefind" / "words")
+                    site = json.loads((live / "pagefind" / "site.json").read_text())
+                    (root / "pagefind" / "site.json").write_text(json.dumps(
+                        {"shards": ["/pagefind/s0/"], "gone": [], "vocabulary": site["vocabulary"]}, ensure_ascii=False))
                 print(f"merged index of {len(files)} pages built in {t_index:.0f} s; {peak_child()}")
             install_js(root)
         server = bench.Server(root)

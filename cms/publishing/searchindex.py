@@ -115,18 +115,36 @@ def index_shards(root: Path, shards: dict[int, list[str]]):
         _index_one(root, shard, files)
 
 
-def write_site_json(root: Path, shard_ids, vocabulary: dict, gone=()):
-    """``pagefind/site.json``: the shards to merge, the URLs to drop (pages gone since their
-    shard was built) and the query vocabulary."""
-    data = {"shards": [f"/pagefind/s{i}/" for i in shard_ids], "gone": list(gone), "vocabulary": vocabulary}
-    path = root / "pagefind" / "site.json"
+WORD_BUCKETS = 64  # the browser's word list, split by its words' first character
+
+
+def _write_json(root: Path, rel: str, data):
+    """A new file renamed over the old name (a hard-linked file of the live release is never
+    modified)."""
+    path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     tmp.replace(path)
-    touched(root, "pagefind/site.json")
+    touched(root, rel)
+
+
+def write_site_json(root: Path, shard_ids, vocabulary: dict, gone=()):
+    """``pagefind/site.json``: the shards to merge, the URLs to drop (pages gone since their
+    shard was built) and the query vocabulary. The segmenter's word list goes to
+    ``pagefind/words/<n>.json`` by first character (code point mod ``WORD_BUCKETS``): a search
+    fetches only the few lists of its own characters, not the whole list."""
+    vocabulary = dict(vocabulary)
+    buckets = [[] for _ in range(WORD_BUCKETS)]
+    for word in vocabulary.pop("words", []):
+        buckets[ord(word[0]) % WORD_BUCKETS].append(word)
+    for n, words in enumerate(buckets):
+        _write_json(root, f"pagefind/words/{n}.json", words)
+    vocabulary["buckets"] = WORD_BUCKETS
+    data = {"shards": [f"/pagefind/s{i}/" for i in shard_ids], "gone": list(gone), "vocabulary": vocabulary}
+    _write_json(root, "pagefind/site.json", data)
     keep = {f"s{i}" for i in shard_ids}
     for extra in (root / "pagefind").glob("s*"):
-        if extra.is_dir() and extra.name not in keep:
+        if extra.is_dir() and extra.name not in keep and re.fullmatch(r"s\d+", extra.name):
             shutil.rmtree(extra)
             touched(root, f"pagefind/{extra.name}")

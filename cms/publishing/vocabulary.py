@@ -4,6 +4,7 @@ hidden synonym terms per page at index time, and the word list the browser segme
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -13,6 +14,23 @@ from pathlib import Path
 from search.analysis import USERDICT, segment_for_index, stopwords, synonym_groups
 
 MAX_WORDS = 3000
+GENERAL_WORDS = 3000  # everyday words from jieba's own dictionary, by frequency (今天, 天气, 做法)
+
+
+@functools.lru_cache(maxsize=1)
+def general_words() -> tuple[str, ...]:
+    """The most frequent two- to four-character words of jieba's dictionary (shipped in the jieba
+    package): the browser cuts a parent's everyday words as words (今天/天气, not 今/天天/气)."""
+    import jieba
+
+    path = Path(jieba.__file__).with_name("dict.txt")
+    rows = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) >= 2 and 2 <= len(parts[0]) <= 4:
+                rows.append((-int(parts[1]), parts[0]))
+    return tuple(w for _, w in sorted(rows)[:GENERAL_WORDS])
 
 
 class Vocabulary:
@@ -52,7 +70,7 @@ class Vocabulary:
         counts = +counts   # drop words no title has any more
         if cache is not None:
             self._save_counts(cache, texts, counts)
-        words = set(self.userwords) | {w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS]}
+        words = set(self.userwords) | set(general_words()) | {w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS]}
         return {
             "words": sorted(words),
             "stopwords": self.stop,

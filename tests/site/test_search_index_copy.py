@@ -46,3 +46,29 @@ def test_a_short_page_is_indexed_as_it_is_and_a_page_without_search_body_untouch
     assert search_copy(html) == html
     plain = "<html><body><p>" + "字" * 5000 + "</p></body></html>"
     assert search_copy(plain) == plain
+
+
+def test_the_word_list_goes_out_by_first_character(tmp_path):
+    import json
+
+    from cms.publishing.searchindex import WORD_BUCKETS, write_site_json
+
+    words = ["手机", "沉迷", "今天", "天气", "番茄钟", "多动症"]
+    write_site_json(tmp_path, [0], {"words": words, "stopwords": ["的"], "synonyms": []}, [])
+    site = json.loads((tmp_path / "pagefind" / "site.json").read_text(encoding="utf-8"))
+    assert "words" not in site["vocabulary"] and site["vocabulary"]["buckets"] == WORD_BUCKETS
+    assert site["vocabulary"]["stopwords"] == ["的"] and site["shards"] == ["/pagefind/s0/"]
+    found = []
+    for n in range(WORD_BUCKETS):
+        bucket = json.loads((tmp_path / "pagefind" / "words" / f"{n}.json").read_text(encoding="utf-8"))
+        assert all(ord(w[0]) % WORD_BUCKETS == n for w in bucket)
+        found += bucket
+    assert sorted(found) == sorted(words)
+
+
+def test_everyday_words_are_known_to_the_browser_segmenter():
+    from cms.publishing.vocabulary import GENERAL_WORDS, general_words
+
+    words = general_words()
+    assert len(words) == GENERAL_WORDS and {"今天", "天气", "做法"} <= set(words)
+    assert all(2 <= len(w) <= 4 for w in words)

@@ -41,7 +41,7 @@
           var vocab = site.vocabulary;
           /* The kinds' labels from the one vocabulary (cms.core), when the publisher wrote them. */
           Object.keys(vocab.kinds || {}).forEach(function (k) { KIND[k] = vocab.kinds[k]; });
-          var dict = new Set(vocab.words), stop = new Set(vocab.stopwords), syn = new Map();
+          var dict = new Set(vocab.words || []), stop = new Set(vocab.stopwords), syn = new Map();
           var maxLen = 1;
           vocab.synonyms.forEach(function (group) {
             group.forEach(function (w) { dict.add(w); syn.set(w, group); });
@@ -49,11 +49,33 @@
           stop.forEach(function (w) { dict.add(w); });
           dict.forEach(function (w) { if (w.length > maxLen) maxLen = w.length; });
           return { pagefind: pagefind, dict: dict, stop: stop, syn: syn, maxLen: Math.min(maxLen, 8),
-                   gone: new Set(site.gone || []), shelves: vocab.shelves || [], size: vocab.size || 1000 };
+                   gone: new Set(site.gone || []), shelves: vocab.shelves || [], size: vocab.size || 1000,
+                   buckets: vocab.buckets || 0, loaded: new Map() };
         });
       });
     });
     return state;
+  }
+
+  /* The word lists (pagefind/words/<n>.json, by first character) of the query's characters:
+     a search fetches a few small lists, not the site's whole vocabulary. A list that cannot be
+     read leaves its words unknown (they still match through their characters and bigrams). */
+  function loadWords(ctx, text) {
+    if (!ctx.buckets) return Promise.resolve();
+    var wanted = new Set();
+    Array.from(normalise(text)).forEach(function (ch) {
+      if (/[\p{L}\p{N}]/u.test(ch)) wanted.add(ch.codePointAt(0) % ctx.buckets);
+    });
+    return Promise.all(Array.from(wanted).map(function (n) {
+      if (!ctx.loaded.has(n)) {
+        ctx.loaded.set(n, fetch("/pagefind/words/" + n + ".json", { cache: "no-cache" }).then(function (r) {
+          return r.ok ? r.json() : [];
+        }).then(function (words) {
+          words.forEach(function (w) { ctx.dict.add(w); if (w.length > ctx.maxLen && w.length <= 8) ctx.maxLen = w.length; });
+        }, function () { ctx.loaded.delete(n); }));
+      }
+      return ctx.loaded.get(n);
+    }));
   }
 
   /* Longest match, left to right; runs of unknown characters stay together as one word. */
@@ -284,6 +306,8 @@
      checked on demand (``fill``). */
   function query(text, filters) {
     return setup().then(function (ctx) {
+      return loadWords(ctx, text).then(function () { return ctx; });
+    }).then(function (ctx) {
       var terms = segment(ctx, text);
       ctx.searched = [];  /* the words given to Pagefind (each costs an index chunk per shard) */
       var none = { concepts: [], total: 1, candidates: [], next: 0, kept: [], seen: new Set(), anchored: false,
