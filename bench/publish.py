@@ -6,8 +6,9 @@
 Generates N five-step lessons (10 per course, realistic Chinese text of ~1,400 characters each)
 and prints, all measured in the same run (the machine's load from ``uptime`` before and after):
   (a) full build time of ``publish`` (pages + sharded Pagefind) and the peak memory of the whole
-      process tree during it (RSS of this process and every child, sampled every 0.2 s);
-  (b) N random single-lesson edits: time until the page and every listing showing it are live,
+      process tree during it (PSS of this process and every child, sampled every 0.2 s);
+  (b) N random single-lesson edits (published with the page named, as the worker does): time
+      until the page and every listing showing it are live,
       and until the search index holding it is live (findable), median and max; the last edit is
       also searched for in chromium until found;
   (c) the naive baseline: a plain ``mkdocs build`` (mkdocs-material, its search plugin on) of the
@@ -195,8 +196,21 @@ def site_text(out, url):
     return (out / url.strip("/") / "index.html").read_text()
 
 
+def pss(pid, rss):
+    """Proportional set size: a page shared by forked render workers counts once over them all
+    (summing RSS would count the parent's site model once per worker). RSS if unavailable."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return rss
+
+
 class PeakMemory:
-    """Peak resident memory of this process and all its descendants, sampled from /proc."""
+    """Peak memory of this process and all its descendants (PSS), sampled from /proc."""
 
     def __init__(self, every=0.2):
         self.every, self.peak, self._stop = every, 0, threading.Event()
@@ -233,7 +247,7 @@ class PeakMemory:
                     if ppid in tree and pid not in tree:
                         tree.add(pid)
                         changed = True
-            total = sum(rss.get(pid, 0) for pid in tree)
+            total = sum(pss(pid, rss[pid]) for pid in tree if pid in rss)
             self.peak = max(self.peak, total)
             self._stop.wait(self.every)
 
@@ -386,7 +400,8 @@ def main():
         t_full, result = timed(publish, out, full=True)
     print(f"(a) full build: {t_full:.1f} s for {result.outputs} files "
           f"(render {result.timings['render'] - result.timings['plan']:.1f} s, "
-          f"search {result.timings['search'] - result.timings['render']:.1f} s, shards {len(result.shards_indexed)}); "
+          f"search {result.timings['search'] - result.timings['render']:.1f} s, shards {len(result.shards_indexed)}, "
+          f"{result.workers} render processes); "
           f"peak memory of the process tree {memory.peak / 2**30:.2f} GB")
 
     if ARGS.profile_edit:
@@ -397,11 +412,11 @@ def main():
             lesson = LessonPage.objects.order_by("path")[n].specific
             lesson.title = f"预热修改{n}"
             lesson.save_revision().publish()
-            publish(out)
+            publish(out, pages=[lesson.pk])
         lesson = LessonPage.objects.order_by("path")[ARGS.lessons // 2].specific
         lesson.title = "用番茄钟计时法帮孩子专心写作业"
         lesson.save_revision().publish()
-        cProfile.runctx("publish(out)", globals(), {"out": out}, str(WORK / "profile-edit"))
+        cProfile.runctx("publish(out, pages=[lesson.pk])", globals(), {"out": out, "lesson": lesson}, str(WORK / "profile-edit"))
         pstats.Stats(str(WORK / "profile-edit")).sort_stats("cumulative").print_stats(30)
         return
 
@@ -414,7 +429,7 @@ def main():
         lesson.title = f"用{word}帮孩子专心写作业" if last else f"第{n + 1}次修改:和孩子一起定计划"
         lesson.save_revision().publish()
         started = time.monotonic()
-        edit = publish(out)
+        edit = publish(out, pages=[pk])   # as the worker does: the change feed names the page
         live_times.append(edit.timings["live"])
         findable_times.append(edit.timings["total"])
         url = lesson.url_path[len("/home"):]

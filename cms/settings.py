@@ -256,6 +256,10 @@ GONGYU_TICK_SECONDS = float(env("GONGYU_TICK_SECONDS", "15"))
 GONGYU_VERIFY_SECONDS = float(env("GONGYU_VERIFY_SECONDS", "600"))
 GONGYU_PUBLISH_RETRY_SECONDS = float(env("GONGYU_PUBLISH_RETRY_SECONDS", "30"))
 GONGYU_PUBLISH_RETRY_MAX_SECONDS = float(env("GONGYU_PUBLISH_RETRY_MAX_SECONDS", "600"))
+# A publish with at least GONGYU_PUBLISH_POOL_MIN files to render renders them in worker processes
+# (GONGYU_PUBLISH_WORKERS, 0 = one per core); smaller ones render in the publishing process.
+GONGYU_PUBLISH_WORKERS = int(env("GONGYU_PUBLISH_WORKERS", "0"))
+GONGYU_PUBLISH_POOL_MIN = int(env("GONGYU_PUBLISH_POOL_MIN", "2000"))
 
 WAGTAIL_SITE_NAME = "共育 · 家长课程超市"
 WAGTAILADMIN_BASE_URL = env("GONGYU_BASE_URL", "http://localhost:8000")

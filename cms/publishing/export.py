@@ -11,7 +11,8 @@ from pathlib import Path
 
 from wagtail.models import Page
 
-from .pages import Renderer, plan
+from .pages import plan
+from .render import Renderer
 from .searchindex import shard_count
 from .shell import build_shell
 from .sitemodel import SiteModel

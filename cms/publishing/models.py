@@ -27,10 +27,27 @@ class SiteTarget(models.Model):
     pending_shards = models.JSONField("待重建的搜索分片", default=list, blank=True)
     search_gone = models.JSONField("已下线但仍在旧搜索分片中的网址", default=list, blank=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    indexed = models.BooleanField("页面依赖已建立", default=False)   # OutputDependency holds every file
 
     class Meta:
         verbose_name = "网站发布位置"
         verbose_name_plural = "网站发布位置"
+
+
+class OutputDependency(models.Model):
+    """The dependency index: page → the files of a site target that show it (its own page, its
+    course page, shelves, listings, neighbours' 上一课/下一课, related lists, breadcrumbs). Kept
+    up to date as files are rendered; an edit plans only the files of the pages it changed."""
+
+    site = models.ForeignKey(SiteTarget, on_delete=models.CASCADE, related_name="dependencies")
+    page_id = models.IntegerField("页面")
+    path = models.CharField("文件", max_length=500)
+
+    class Meta:
+        verbose_name = "页面依赖"
+        verbose_name_plural = "页面依赖"
+        indexes = [models.Index(fields=["site", "page_id"], name="output_dep_page"),
+                   models.Index(fields=["site", "path"], name="output_dep_path")]
 
 
 class PublishQueue(models.Model):
@@ -51,6 +68,10 @@ class PublishQueue(models.Model):
     failing_since = models.DateTimeField("开始失败的时间", null=True, blank=True)
     failures = models.PositiveIntegerField("连续失败次数", default=0)
     next_retry_at = models.DateTimeField("下次重试", null=True, blank=True)
+    # What the queued publish must look at: the pages the change feed named (an edit plans only
+    # the files that show them), or everything (``plan_all``: any other change, a retry, too many).
+    pages = models.JSONField("待发布的页面", default=list, blank=True)
+    plan_all = models.BooleanField("全部重新比较", default=True)
 
     class Meta:
         verbose_name = "发布队列"

@@ -1,6 +1,5 @@
-"""Every file of the parent site that comes from the catalogue: what it shows (its *inputs*, a
-JSON-able dict that is also its fingerprint) and how it is rendered (Jinja templates in
-``site/templates`` with autoescaping, wrapped in the mkdocs-material shell).
+"""Planning: every file of the parent site that comes from the catalogue and what it shows (its
+*inputs*, a JSON-able dict that is also its fingerprint). Rendering an output is ``render.py``.
 
 A page is regenerated only when its fingerprint changes: its own live revision, or anything it
 lists (children, parents, shelves, related pages, linked micro-lessons, videos) or the theme.
@@ -13,13 +12,11 @@ import hashlib
 import json
 from pathlib import Path
 
-import jinja2
 from django.conf import settings
-from markupsafe import escape
 
 from cms.core.vocabulary import LABELS, SEARCHABLE
 
-from .images import Pictures, jpeg_url, picture
+from .images import Pictures
 from .sitemodel import Node, SiteModel
 
 SITE_DIR = Path(settings.BASE_DIR) / "site"
@@ -90,29 +87,25 @@ class Cards:
         return card
 
 
-def plan(model: SiteModel, shards: int) -> list[Output]:
-    """Every catalogue output with its inputs (cheap: no page bodies are loaded)."""
+def own_paths(node: Node) -> list[str]:
+    """The files a page has of its own: its page and, for courses and lessons, its QR code."""
+    paths = [page_file(node.url)]
+    if node.kind in ("course", "lesson"):
+        paths.append(node.url.strip("/") + "/qr.svg")
+    return paths
+
+
+def plan(model: SiteModel, shards: int, only: set[str] | None = None) -> list[Output]:
+    """Every catalogue output with its inputs (cheap: no page bodies are loaded). ``only``: plan
+    just these paths (an edit's affected files, from the dependency index) and 本周家长课."""
+    want = (lambda path: True) if only is None else only.__contains__
     outputs = []
     if model.home is None or model.home.id not in model.nodes:
         return outputs
     model.pictures = Pictures(model)
     card = Cards(model, model.pictures)
-    home = model.nodes[model.home.id]
-    studios = model.of_kind("studio")
-    outputs.append(Output("index.html", "home", {
-        "node": card(home) | {"version": home.version},
-        "studios": [card(s) for s in sorted(studios, key=lambda n: n.tree_path)],
-        "stages": [{"code": s.code, "name": s.name, "count": len(model.by_taxon.get(("stage", s.id), ()))}
-                   for s in model.stages.values()],
-        "themes": [{"code": t.code, "name": t.name, "count": len(model.by_taxon.get(("theme", t.id), ()))}
-                   for t in model.themes.values()],
-        "problems": sorted(
-            ({"code": p.code, "title": p.title, "count": len(model.by_taxon.get(("problem", p.id), ()))}
-             for p in model.problems.values() if model.by_taxon.get(("problem", p.id))),
-            key=lambda p: (-p["count"], p["code"]))[:12],
-        "newest_courses": [card(n) for n in model.newest("course")],
-        "newest_micro": [card(n) for n in model.newest("micro")],
-    }, home))
+    if want("index.html"):
+        outputs.append(_plan_home(model, card))
     # Shelf index pages and one page per shelf.
     for name, label, taxon_map, title_of in (
         ("stage", "学段", model.stages, lambda t: t.name),
@@ -127,52 +120,121 @@ def plan(model: SiteModel, shards: int) -> list[Output]:
                      "description": getattr(taxon, "description", ""),
                      "group": model.themes[taxon.theme_id].name if name == "problem" and taxon.theme_id in model.themes else ""}
             entries.append(entry)
-            outputs.append(Output(f"shelves/{name}/{code}/index.html", "shelf", {
-                "shelf": name, "label": label, "entry": entry,
-                "courses": [card(n) for n in items if n.kind == "course"],
-                "micro": [card(n) for n in items if n.kind == "micro"],
-            }))
-        outputs.append(Output(f"shelves/{name}s/index.html", "shelves", {"shelf": name, "label": label, "entries": entries}))
-    for node in model.nodes.values():
-        if node.kind == "home":
-            continue
-        inputs = {"node": card(node) | {"version": node.version, "description": node.description},
-                  "crumbs": crumbs(model, node)}
-        if node.kind == "topics":
-            inputs["topics"] = topics_data()
-            inputs["topic_stages"] = [s.name for s in model.stages.values()]
-        elif node.kind == "studios":
-            inputs["studios"] = [card(model.nodes[c]) for c in node.children]
-        elif node.kind == "studio":
-            inputs["courses"] = [card(c) for c in model.children(node, "course")]
-            inputs["micro"] = [card(c) for c in model.children(node, "micro")]
-        elif node.kind in ("course", "micro"):
-            inputs["taxa"] = taxa(model, node)
-            inputs["related"] = [card(r) for r in model.related(node)]
-            if node.kind == "course":
-                inputs["lessons"] = [card(c) for c in model.children(node, "lesson")]
-        elif node.kind == "lesson":
-            course = model.nodes[node.parent_id]
-            siblings = model.children(course, "lesson")
-            position = next(i for i, s in enumerate(siblings) if s.id == node.id)
-            inputs["course"] = card(course)
-            inputs["taxa"] = taxa(model, course)
-            inputs["position"] = [position + 1, len(siblings)]
-            inputs["prev"] = card(siblings[position - 1]) if position > 0 else None
-            inputs["next"] = card(siblings[position + 1]) if position + 1 < len(siblings) else None
-            inputs["related"] = [card(r) for r in model.related(course) if r.kind == "micro"][:4]
+            if want(f"shelves/{name}/{code}/index.html"):
+                outputs.append(Output(f"shelves/{name}/{code}/index.html", "shelf", {
+                    "shelf": name, "label": label, "entry": entry,
+                    "courses": [card(n) for n in items if n.kind == "course"],
+                    "micro": [card(n) for n in items if n.kind == "micro"],
+                }))
+        if want(f"shelves/{name}s/index.html"):
+            outputs.append(Output(f"shelves/{name}s/index.html", "shelves", {"shelf": name, "label": label, "entries": entries}))
+    if only is None:
+        nodes = [n for n in model.nodes.values() if n.kind != "home"]
+    else:
+        nodes = [n for n in model.nodes.values() if n.kind != "home" and any(p in only for p in own_paths(n))]
+    for node in nodes:
         searchable = node.kind in ("course", "lesson", "micro", "studio")
-        outputs.append(Output(page_file(node.url), node.kind, inputs, node,
+        outputs.append(Output(page_file(node.url), node.kind, _node_inputs(model, card, node), node,
                               shard_of(node, shards) if searchable else None))
         if node.kind in ("course", "lesson"):
             outputs.append(Output(node.url.strip("/") + "/qr.svg", "qr", {"url": node.url}, node))
     from engagement.site import extend_plan  # 本周家长课, school links and QR sheets, privacy notice
     extend_plan(model, outputs, Output)
-    outputs.append(Output("search/index.html", "search", {}))
-    outputs.append(Output("offline/index.html", "offline", {}))
-    outputs.append(Output("downloads/index.html", "downloads", {}))
-    outputs.append(Output("404.html", "notfound", {}))
+    if only is not None:   # its school pages and QR codes show no catalogue page; 本周家长课 does
+        outputs = [o for o in outputs if o.path in only or o.kind in ("home", "weekly") or o.node is not None]
+    for path, kind in (("search/index.html", "search"), ("offline/index.html", "offline"),
+                       ("downloads/index.html", "downloads"), ("404.html", "notfound")):
+        if want(path):
+            outputs.append(Output(path, kind, {}))
     return outputs
+
+
+def _plan_home(model: SiteModel, card) -> Output:
+    home = model.nodes[model.home.id]
+    studios = model.of_kind("studio")
+    return Output("index.html", "home", {
+        "node": card(home) | {"version": home.version},
+        "studios": [card(s) for s in sorted(studios, key=lambda n: n.tree_path)],
+        "stages": [{"code": s.code, "name": s.name, "count": len(model.by_taxon.get(("stage", s.id), ()))}
+                   for s in model.stages.values()],
+        "themes": [{"code": t.code, "name": t.name, "count": len(model.by_taxon.get(("theme", t.id), ()))}
+                   for t in model.themes.values()],
+        "problems": sorted(
+            ({"code": p.code, "title": p.title, "count": len(model.by_taxon.get(("problem", p.id), ()))}
+             for p in model.problems.values() if model.by_taxon.get(("problem", p.id))),
+            key=lambda p: (-p["count"], p["code"]))[:12],
+        "newest_courses": [card(n) for n in model.newest("course")],
+        "newest_micro": [card(n) for n in model.newest("micro")],
+    }, home)
+
+
+def _node_inputs(model: SiteModel, card, node: Node) -> dict:
+    inputs = {"node": card(node) | {"version": node.version, "description": node.description},
+              "crumbs": crumbs(model, node)}
+    if node.kind == "topics":
+        inputs["topics"] = topics_data()
+        inputs["topic_stages"] = [s.name for s in model.stages.values()]
+    elif node.kind == "studios":
+        inputs["studios"] = [card(model.nodes[c]) for c in node.children]
+    elif node.kind == "studio":
+        inputs["courses"] = [card(c) for c in model.children(node, "course")]
+        inputs["micro"] = [card(c) for c in model.children(node, "micro")]
+    elif node.kind in ("course", "micro"):
+        inputs["taxa"] = taxa(model, node)
+        inputs["related"] = [card(r) for r in model.related(node)]
+        if node.kind == "course":
+            inputs["lessons"] = [card(c) for c in model.children(node, "lesson")]
+    elif node.kind == "lesson":
+        course = model.nodes[node.parent_id]
+        siblings = model.children(course, "lesson")
+        position = next(i for i, s in enumerate(siblings) if s.id == node.id)
+        inputs["course"] = card(course)
+        inputs["taxa"] = taxa(model, course)
+        inputs["position"] = [position + 1, len(siblings)]
+        inputs["prev"] = card(siblings[position - 1]) if position > 0 else None
+        inputs["next"] = card(siblings[position + 1]) if position + 1 < len(siblings) else None
+        inputs["related"] = [card(r) for r in model.related(course) if r.kind == "micro"][:4]
+    return inputs
+
+
+def shown_pages(model: SiteModel, output: Output, links=None) -> set[int]:
+    """The pages an output shows (for the dependency index): every card in its inputs, the
+    ancestors in its breadcrumbs, the pages its body links to and the page itself."""
+    found = set()
+
+    def walk(value):
+        if isinstance(value, dict):
+            if "id" in value and "url" in value and isinstance(value["id"], int):
+                found.add(value["id"])
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    walk(output.inputs)
+    if output.node is not None:
+        found.add(output.node.id)
+        found.update(a.id for a in model.ancestors(output.node))
+    found.update((links or {}).get("pages", []))
+    return found
+
+
+def membership(model: SiteModel, node: Node) -> list:
+    """Where a page is listed: its parent, place among its siblings, kind and 学段/主题/问题.
+    When this changes, listings that did not show it before may show it now."""
+    siblings = model.nodes[node.parent_id].children if node.parent_id in model.nodes else []
+    return [node.parent_id, siblings.index(node.id) if node.id in siblings else -1, node.kind, node.url,
+            list(node.stages), list(node.themes), list(node.problems)]
+
+
+def taxon_paths(model: SiteModel, stages=(), themes=(), problems=()) -> set[str]:
+    """The shelf pages of these 学段/主题/问题 ids, and the three shelf index pages (their counts)."""
+    paths = {"shelves/stages/index.html", "shelves/themes/index.html", "shelves/problems/index.html"}
+    for name, ids, taxon_map in (("stage", stages, model.stages), ("theme", themes, model.themes),
+                                 ("problem", problems, model.problems)):
+        paths.update(f"shelves/{name}/{taxon_map[i].code.lower()}/index.html" for i in ids if i in taxon_map)
+    return paths
 
 
 def topics_data():
@@ -197,131 +259,3 @@ def topics_data():
                        for c in claims],
         })
     return topics
-
-
-def duration_text(seconds) -> str:
-    seconds = int(round(seconds or 0))
-    if seconds < 60:
-        return f"{seconds} 秒"
-    minutes, rest = divmod(seconds, 60)
-    return f"{minutes} 分钟" if rest < 10 else f"{minutes} 分 {rest} 秒"
-
-
-def filesize_text(size) -> str:
-    size = int(size or 0)
-    if size < 1024 * 1024:
-        return f"{max(size // 1024, 1)} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
-
-
-def untag(title, label) -> str:
-    """A case titled 案例:X is shown under the label 案例 once, not 案例:案例:X."""
-    title = str(title).strip()
-    for sep in (":", "\uff1a", " ", "\u00b7", "\u3001"):
-        if title.startswith(label + sep):
-            return title[len(label) + len(sep):].strip()
-    return title
-
-
-class Renderer:
-    """Renders outputs; ``page`` is the page's specific object (its live content)."""
-
-    def __init__(self, shell, vocabulary, base_url=None):
-        self.shell = shell
-        self.vocabulary = vocabulary
-        self.base_url = (base_url or settings.PARENT_SITE_URL).rstrip("/")
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(SITE_DIR / "templates")),
-            autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-        )
-        self.env.globals["engagement_url"] = settings.GONGYU_ENGAGEMENT_URL   # engagement.js endpoint
-        self.env.globals["wechat_signature_url"] = settings.GONGYU_WECHAT_SIGNATURE_URL   # JS-SDK share card (off: "")
-        self.env.globals.update(step_labels=STEP_LABELS, kind_labels=KIND_LABELS, terms=vocabulary.hidden_terms,
-                                picture_of=picture)
-        self.env.filters.update(duration=duration_text, filesize=filesize_text, untag=untag)
-
-    def render(self, output: Output, page=None, videos=None, live_ids=None) -> bytes:
-        """The file's bytes. ``videos``: {asset id: player info or None}; ``live_ids``: {page id:
-        card} of pages that may be linked (live and public)."""
-        if output.kind == "qr":
-            from .qr import qr_svg
-
-            return qr_svg(self.base_url + output.inputs["url"]).encode()
-        videos = videos or {}
-        content = self.content(output, page, videos, live_ids)
-        title = self._title(output)
-        description = self._description(output, page)
-        og_image = self.base_url + "/assets/images/og.png"
-        poster = next((v["poster"] for v in videos.values() if v and v.get("poster")), None)
-        digest = (output.inputs.get("node") or {}).get("image")
-        if digest:  # the page's own picture (cover or poster thumbnail), as JPEG for every crawler
-            og_image = self.base_url + jpeg_url(digest)
-        elif poster:
-            og_image = self.base_url + poster
-        url = "/" + output.path.removesuffix("index.html")
-        head = self.env.get_template("_head.html").render(
-            title=title, description=description, url=self.base_url + url, og_image=og_image,
-            kind=output.kind)
-        scripts = self.env.get_template("_scripts.html").render(
-            has_video=any(videos.values()), kind=output.kind, assets=self.shell.assets)
-        breadcrumbs = self.env.get_template("_breadcrumbs.html").render(crumbs=output.inputs.get("crumbs", []))
-        html = self.shell.fill({
-            "TITLE": escape(title), "DESCRIPTION": escape(description), "HEAD": head,
-            "BREADCRUMBS": breadcrumbs, "CONTENT": content, "SCRIPTS": scripts,
-        })
-        return html.encode()
-
-    def content(self, output: Output, page=None, videos=None, live_ids=None) -> str:
-        """The page's own HTML fragment (what goes inside the shell's article)."""
-        context = dict(output.inputs, page=page, kind=output.kind, videos=videos or {},
-                       live_ids=live_ids or {}, terms=self.vocabulary.hidden_terms)
-        return self.env.get_template(f"{output.kind}.html").render(context)
-
-    def title(self, output):
-        return self._title(output)
-
-    def description(self, output, page=None):
-        return self._description(output, page)
-
-    @staticmethod
-    def body_links(kind, page):
-        """Pages and videos a page's own content points at: {"pages": [ids], "videos": [ids]}."""
-        links = {"pages": [], "videos": []}
-        if page is None:
-            return links, {}
-        assets = {}
-        if kind == "lesson":
-            for step in page.body:
-                if step.block_type == "video_intro" and step.value.get("video"):
-                    assets[step.value["video"].id] = step.value["video"]
-                elif step.block_type == "extension":
-                    links["pages"].extend(m.id for m in step.value.get("micro_lessons", []) if m)
-        elif kind == "micro" and page.video_id:
-            assets[page.video_id] = page.video
-        links["videos"] = sorted(assets)
-        return links, assets
-
-    @staticmethod
-    def _title(output):
-        if output.kind == "shelf":
-            return f"{output.inputs['label']} · {output.inputs['entry']['title']}"
-        if output.kind == "shelves":
-            return f"按{output.inputs['label']}找课"
-        if output.kind == "search":
-            return "搜索"
-        if output.kind == "notfound":
-            return "页面不存在"
-        if output.kind == "offline":
-            return "现在没有网络"
-        if output.kind == "downloads":
-            return "我的下载"
-        return output.inputs["node"]["title"]
-
-    @staticmethod
-    def _description(output, page):
-        node = output.inputs.get("node") or {}
-        text = node.get("description") or node.get("summary") or ""
-        if not text and output.kind == "shelf":
-            text = output.inputs["entry"].get("description") or ""
-        text = " ".join(str(text).split())
-        return (text[:117] + "…") if len(text) > 120 else (text or settings.WAGTAIL_SITE_NAME)

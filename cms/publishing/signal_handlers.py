@@ -20,7 +20,7 @@ def _on_change(sender, change, **kwargs):
         page = Page.objects.filter(pk=change.page_id).first()
         if page is not None:
             promote_videos_of(page)
-    request_publish()
+    request_publish(change=change)
 
 
 def register_signal_handlers():

@@ -9,6 +9,7 @@ import errno
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -133,3 +134,18 @@ def summary_line(status):
     if status.last_success_at is None:
         return f"{status.label}还没有发布过。"
     return f"{status.label}已是最新:最近一次成功:{when(status.last_success_at)}。"
+
+
+def take_pages():
+    """For the publish that starts now: the pages named since the last one started, or None
+    (compare everything). Later requests are noted for the next run."""
+    with transaction.atomic():
+        row = PublishQueue.objects.select_for_update().get(channel=SITE)
+        pages = None if row.plan_all else list(row.pages)
+        PublishQueue.objects.filter(pk=row.pk).update(pages=[], plan_all=False)
+    return pages
+
+
+def plan_all_next():
+    """A publish failed or was interrupted: the next one compares everything."""
+    PublishQueue.objects.filter(channel=SITE).update(pages=[], plan_all=True)

@@ -85,7 +85,7 @@ def test_a_failed_publish_into_a_reused_release_is_never_reused_half_synced(tmp_
         lesson.save_revision().publish()
         publish(out)
     live = os.readlink(out)
-    from cms.publishing import pages as pages_module
+    from cms.publishing import render as pages_module
 
     original = pages_module.Renderer.render
 

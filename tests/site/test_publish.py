@@ -6,7 +6,7 @@ import os
 import pytest
 
 from cms.catalogue.models import LessonPage
-from cms.publishing import pages as pages_module
+from cms.publishing import render as pages_module
 from cms.publishing.api import publish, request_publish
 from cms.publishing.models import PublishQueue
 

@@ -36,7 +36,7 @@ class Command(BaseCommand):
 
         # Publishing the live site from the command counts like the worker's publish: its
         # success or failure is what the dashboard and `--status` report.
-        from cms.publishing.queue import finish_publish, start_publish
+        from cms.publishing.tasks import finish_publish, start_publish
 
         live = out is None
         if live:
@@ -58,7 +58,8 @@ class Command(BaseCommand):
         if options["verbosity"]:
             self.stdout.write(self.style.SUCCESS(
                 f"家长网站已发布到 {result.out}:更新 {len(result.written)} 个文件,删除 {len(result.removed)} 个,"
-                f"重建搜索分片 {len(result.shards_indexed)} 个,用时 {result.timings.get('total', 0):.1f} 秒。"))
+                f"重建搜索分片 {len(result.shards_indexed)} 个,用时 {result.timings.get('total', 0):.1f} 秒"
+                + (f"({result.workers} 个进程并行生成页面)。" if result.workers > 1 else "。")))
         if s3_bucket:
             report = deploy_s3(result.out, bucket=s3_bucket, prefix=s3_prefix, endpoint_url=s3_endpoint_url)
             if options["verbosity"]:

@@ -1,0 +1,52 @@
+"""A big full build renders in worker processes (issue 17 item 3): ``manage.py publish_site``
+with a low pool threshold really forks workers, and the site they make is the site one process
+makes, file for file."""
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from cms.publishing.api import publish
+
+pytestmark = pytest.mark.django_db
+
+
+def database_url():
+    """The test database (its committed rows: the demo catalogue) for a separate process."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = quote(db["USER"] or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{quote(db['HOST'] or 'localhost', safe='')}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def pages(root: Path):
+    """{path: sha1} of the generated pages and QR codes (what the renderers wrote)."""
+    return {str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
+            for p in root.rglob("*") if p.suffix in (".html", ".svg") and not p.is_symlink()
+            and "pagefind" not in p.parts and "assets" not in p.parts}
+
+
+def test_a_big_full_build_renders_in_two_worker_processes_and_makes_the_same_site(tmp_path):
+    pooled = tmp_path / "pooled"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="cms.settings", DATABASE_URL=database_url(),
+               GONGYU_PUBLISH_WORKERS="2", GONGYU_PUBLISH_POOL_MIN="10")
+    done = subprocess.run([sys.executable, "manage.py", "publish_site", "--out", str(pooled), "--full"],
+                          cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "2 个进程并行生成页面" in done.stdout
+
+    single = tmp_path / "single"
+    result = publish(single, full=True)   # in this process (its rows are in a test transaction)
+    assert result.workers == 1
+
+    made, expected = pages(pooled.resolve()), pages(single.resolve())
+    assert len(expected) > 200
+    assert made == expected
