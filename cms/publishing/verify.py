@@ -257,16 +257,21 @@ def search_drift(drift: Drift, backends=None, expected=None) -> Drift:
 
 
 def repair_search(drift: Drift, backends=None, expected=None):
+    """Rewrite or delete each entry the comparison found wrong, by what belongs in the index *now*:
+    editors keep working between the comparison and the repair (a page found missing may have been
+    unpublished since — it is deleted, not looked up)."""
     expected = _expected_entries() if expected is None else expected
     for backend in backends or search_backends():
         index = drift.indexes.get(backend.name)
         if index is None or not index.total or index.error:
             continue
-        rewrite = set(index.missing) | set(index.stale)
+        wrong = set(index.missing) | set(index.stale) | set(index.extra)
+        rewrite = sorted(i for i in wrong if i in expected)
         if rewrite:
-            backend.upsert([expected[i] for i in sorted(rewrite)])
-        if index.extra:
-            backend.delete(set(index.extra))
+            backend.upsert([expected[i] for i in rewrite])
+        gone = {i for i in wrong if i not in expected}
+        if gone:
+            backend.delete(gone)
 
 
 def find_drift(out=None, backends=None):

@@ -14,7 +14,7 @@ from cms.catalogue.models import LessonPage
 from cms.core import periodic
 from cms.publishing.api import publish
 from cms.publishing.verify import index_documents
-from search import api
+from search import api, documents
 from search.backends import get_backend
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +97,22 @@ def test_a_configured_node_that_is_down_is_reported_in_chinese(settings, tmp_pat
     with pytest.raises(CommandError, match="修复后仍有 1 处"):
         call_command("publish_site", "--verify", "--out", str(out), stdout=report, stderr=errors)
     assert "仍不一致 Elasticsearch 索引无法核对:无法读取索引(" in errors.getvalue()
+
+
+def test_a_page_unpublished_between_the_comparison_and_the_repair_is_removed_not_a_crash(tmp_path):
+    """Editors keep working while the check runs: the repair goes by what belongs in the index now."""
+    from cms.publishing.verify import find_drift, repair_search
+
+    out = tmp_path / "site"
+    publish(out)
+    embedded = get_backend("embedded")
+    lessons = list(LessonPage.objects.live().order_by("path"))
+    lost, other = lessons[0], lessons[1]
+    embedded.delete([f"page-{lost.pk}", f"page-{other.pk}"])
+    found = find_drift(out, [embedded])
+    assert {f"page-{lost.pk}", f"page-{other.pk}"} <= set(found.indexes["embedded"].missing)
+    embedded.upsert([documents.entry_for_page(lost)])  # the feed wrote it back meanwhile…
+    lost.unpublish()                                   # …and an editor unpublished it: not public now
+    repair_search(found, [embedded])
+    docs = index_documents(embedded)
+    assert f"page-{other.pk}" in docs and f"page-{lost.pk}" not in docs
