@@ -30,13 +30,16 @@ def main():
     parser.add_argument("--minutes", type=float, default=0,
                         help="stop making changes after this many minutes (a busy machine); the count made is printed")
     args = parser.parse_args()
+    var_dir = Path(tempfile.mkdtemp(prefix="gongyu-convergence-"))
     env = {**os.environ, "GONGYU_RANDOM_OPERATIONS": str(args.operations), "GONGYU_RANDOM_SEED": str(args.seed),
-           "GONGYU_RANDOM_SECONDS": str(args.minutes * 60),
-           "GONGYU_VAR_DIR": tempfile.mkdtemp(prefix="gongyu-convergence-")}
+           "GONGYU_RANDOM_SECONDS": str(args.minutes * 60), "GONGYU_VAR_DIR": str(var_dir)}
     test = "tests/trust/test_random_convergence.py"
     select = [] if args.index == "both" else ["-k", args.index]
-    return subprocess.call([sys.executable, "-m", "pytest", test, "-q", "-s", "-p", "no:cacheprovider", *select],
-                           cwd=REPO, env=env)
+    # A private basetemp: the worker's log (what its own check repaired) outlives other test runs.
+    code = subprocess.call([sys.executable, "-m", "pytest", test, "-q", "-s", "-p", "no:cacheprovider",
+                            f"--basetemp={var_dir / 'pytest'}", *select], cwd=REPO, env=env)
+    print(f"worker logs: {var_dir / 'pytest'}/*/worker.log")
+    return code
 
 
 if __name__ == "__main__":
