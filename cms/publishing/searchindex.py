@@ -135,9 +135,13 @@ def write_site_json(root: Path, shard_ids, vocabulary: dict, gone=()):
     ``pagefind/words/<n>.json`` by first character (code point mod ``WORD_BUCKETS``): a search
     fetches only the few lists of its own characters, not the whole list."""
     vocabulary = dict(vocabulary)
-    buckets = [[] for _ in range(WORD_BUCKETS)]
+    buckets = [{"w": [], "g": []} for _ in range(WORD_BUCKETS)]
     for word in vocabulary.pop("words", []):
-        buckets[ord(word[0]) % WORD_BUCKETS].append(word)
+        buckets[ord(word[0]) % WORD_BUCKETS]["w"].append(word)
+    site_words = {w for b in buckets for w in b["w"]}
+    for word in vocabulary.pop("general", []):   # everyday words: where to cut, not search terms
+        if word not in site_words:
+            buckets[ord(word[0]) % WORD_BUCKETS]["g"].append(word)
     for n, words in enumerate(buckets):
         _write_json(root, f"pagefind/words/{n}.json", words)
     vocabulary["buckets"] = WORD_BUCKETS

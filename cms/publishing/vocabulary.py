@@ -70,9 +70,11 @@ class Vocabulary:
         counts = +counts   # drop words no title has any more
         if cache is not None:
             self._save_counts(cache, texts, counts)
-        words = set(self.userwords) | set(general_words()) | {w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS]}
+        words = set(self.userwords) | {w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS]}
         return {
             "words": sorted(words),
+            # where the browser cuts a question (今天/天气), without making them the site's words
+            "general": sorted(set(general_words()) - words),
             "stopwords": self.stop,
             "synonyms": [list(g) for g in self.groups],
             "shelves": shelf_entries(),

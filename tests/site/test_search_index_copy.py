@@ -53,17 +53,20 @@ def test_the_word_list_goes_out_by_first_character(tmp_path):
 
     from cms.publishing.searchindex import WORD_BUCKETS, write_site_json
 
-    words = ["手机", "沉迷", "今天", "天气", "番茄钟", "多动症"]
-    write_site_json(tmp_path, [0], {"words": words, "stopwords": ["的"], "synonyms": []}, [])
+    words = ["手机", "沉迷", "番茄钟", "多动症"]
+    general = ["今天", "天气", "手机"]   # 手机 is the site's own word: listed once, as the site's
+    write_site_json(tmp_path, [0], {"words": words, "general": general, "stopwords": ["的"], "synonyms": []}, [])
     site = json.loads((tmp_path / "pagefind" / "site.json").read_text(encoding="utf-8"))
-    assert "words" not in site["vocabulary"] and site["vocabulary"]["buckets"] == WORD_BUCKETS
+    assert "words" not in site["vocabulary"] and "general" not in site["vocabulary"]
+    assert site["vocabulary"]["buckets"] == WORD_BUCKETS
     assert site["vocabulary"]["stopwords"] == ["的"] and site["shards"] == ["/pagefind/s0/"]
-    found = []
+    found = {"w": [], "g": []}
     for n in range(WORD_BUCKETS):
         bucket = json.loads((tmp_path / "pagefind" / "words" / f"{n}.json").read_text(encoding="utf-8"))
-        assert all(ord(w[0]) % WORD_BUCKETS == n for w in bucket)
-        found += bucket
-    assert sorted(found) == sorted(words)
+        for kind in ("w", "g"):
+            assert all(ord(w[0]) % WORD_BUCKETS == n for w in bucket[kind])
+            found[kind] += bucket[kind]
+    assert sorted(found["w"]) == sorted(words) and sorted(found["g"]) == ["今天", "天气"]
 
 
 def test_everyday_words_are_known_to_the_browser_segmenter():

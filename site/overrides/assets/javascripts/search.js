@@ -50,7 +50,7 @@
           dict.forEach(function (w) { if (w.length > maxLen) maxLen = w.length; });
           return { pagefind: pagefind, dict: dict, stop: stop, syn: syn, maxLen: Math.min(maxLen, 8),
                    gone: new Set(site.gone || []), shelves: vocab.shelves || [], size: vocab.size || 1000,
-                   buckets: vocab.buckets || 0, loaded: new Map() };
+                   buckets: vocab.buckets || 0, loaded: new Map(), general: new Set() };
         });
       });
     });
@@ -70,8 +70,12 @@
       if (!ctx.loaded.has(n)) {
         ctx.loaded.set(n, fetch("/pagefind/words/" + n + ".json", { cache: "no-cache" }).then(function (r) {
           return r.ok ? r.json() : [];
-        }).then(function (words) {
-          words.forEach(function (w) { ctx.dict.add(w); if (w.length > ctx.maxLen && w.length <= 8) ctx.maxLen = w.length; });
+        }).then(function (lists) {
+          /* w: the site's words; g: everyday words, used only to cut the question (今天/天气):
+             a cut-out everyday word is searched like an unknown one (its parts, its bigrams). */
+          var add = function (w) { ctx.dict.add(w); if (w.length > ctx.maxLen && w.length <= 8) ctx.maxLen = w.length; };
+          (Array.isArray(lists) ? lists : lists.w || []).forEach(add);
+          (lists.g || []).forEach(function (w) { add(w); ctx.general.add(w); });
         }, function () { ctx.loaded.delete(n); }));
       }
       return ctx.loaded.get(n);
@@ -94,7 +98,7 @@
         }
         if (found) {
           flush();
-          if (!ctx.stop.has(found)) words.push({ w: found, known: true });
+          if (!ctx.stop.has(found)) words.push({ w: found, known: !ctx.general.has(found) });
           i += found.length;
         } else {
           var ch = chunk.charAt(i);
@@ -173,9 +177,9 @@
   var SYNONYMS_BELOW = 5;
   /* A page's text (its Pagefind fragment, gzip 1–3 KB) is read only for the pages about to be
      shown: the first 10 candidates, then more only while fewer than 10 have survived the check,
-     at most FIRST_CHECK for the first screen; 「更多结果」 checks the next ones. Bytes of a first
+     at most FIRST_CHECK (the depth the site checked before) for the first screen; 「更多结果」 checks the next ones. Bytes of a first
      search then do not grow with the number of candidates (issue 17). */
-  var FIRST_CHECK = 20;
+  var FIRST_CHECK = 40;
 
   /* Candidates from Pagefind's own hits, before any page text is read: by how much of the query
      a page claims (concepts that found it, weighted by rarity), then by its Pagefind scores. */
