@@ -118,7 +118,8 @@ def reindex(live, index=True):
     texts += list(Problem.objects.values_list("title", flat=True))
     words = dict(Vocabulary().browser_vocabulary(texts), kinds=site["vocabulary"].get("kinds", {}))
     write_site_json(live, sorted(shards), words, site.get("gone", []))
-    print(f"re-indexed {len(shards)} shards in {time.monotonic() - started:.0f} s; {peak_child()}")
+    print(f"re-indexed {len(shards)} shards and wrote site.json in {time.monotonic() - started:.0f} s; {peak_child()}"
+          if index else f"wrote site.json and the word lists in {time.monotonic() - started:.0f} s")
 
 
 def peak_child():
