@@ -241,8 +241,10 @@ def test_the_revision_changes_with_every_setting_that_changes_the_output(tmp_pat
 
 
 def x264_options(segment):
-    """The options x264 wrote into the stream (its SEI), e.g. {"subme": "1", "me": "dia"}."""
-    text = Path(segment).read_bytes()
+    """The options x264 wrote into the stream (its SEI), e.g. {"subme": "1", "me": "dia"}, read
+    from the bare H.264 stream (in the segment, MPEG-TS packet headers cut the text)."""
+    text = subprocess.run(["ffmpeg", "-v", "error", "-i", str(segment), "-map", "0:v:0", "-c", "copy", "-f", "h264", "-"],
+                          capture_output=True, check=True).stdout
     found = re.search(rb"options: ([ -~]+)", text)
     return dict(item.split("=", 1) for item in found.group(1).decode().split() if "=" in item)
 
