@@ -96,9 +96,14 @@
           var piece = chunk.substr(i, len);
           if (ctx.dict.has(piece)) { found = piece; break; }
         }
-        if (found) {
+        if (found && ctx.general.has(found) && !ctx.stop.has(found)) {
+          /* An everyday word only stops a site word from being matched across it (今天天气 is
+             not 今/天天/气); it stays part of the unknown run around it (汽车保养多少钱). */
+          unknown += found;
+          i += found.length;
+        } else if (found) {
           flush();
-          if (!ctx.stop.has(found)) words.push({ w: found, known: !ctx.general.has(found) });
+          if (!ctx.stop.has(found)) words.push({ w: found, known: true });
           i += found.length;
         } else {
           var ch = chunk.charAt(i);
@@ -118,13 +123,14 @@
     });
   }
 
-  /* Known words inside a word (红烧肉 has none; 钢琴考级老师 has 老师; 时间管理 has 时间, 管理). */
+  /* The site's known words inside a word (红烧肉 has none; 钢琴考级老师 has 老师; 时间管理 has 时间,
+     管理); everyday words are not search terms of their own (汽车保养 falls back to bigrams). */
   function subWords(ctx, word) {
     var out = [];
     for (var i = 0; i < word.length; i++) {
       for (var len = Math.min(ctx.maxLen, word.length - i); len >= 2; len--) {
         var piece = word.substr(i, len);
-        if (piece !== word && ctx.dict.has(piece) && !ctx.stop.has(piece)) { out.push(piece); break; }
+        if (piece !== word && ctx.dict.has(piece) && !ctx.stop.has(piece) && !ctx.general.has(piece)) { out.push(piece); break; }
       }
     }
     return out;
@@ -177,8 +183,9 @@
   var SYNONYMS_BELOW = 5;
   /* A page's text (its Pagefind fragment, gzip 1–3 KB) is read only for the pages about to be
      shown: the first 10 candidates, then more only while fewer than 10 have survived the check,
-     at most FIRST_CHECK (the depth the site checked before) for the first screen; 「更多结果」 checks the next ones. Bytes of a first
-     search then do not grow with the number of candidates (issue 17). */
+     at most FIRST_CHECK (the depth the site checked before) for the first screen; 「更多结果」
+     checks the next ones. Bytes of a first search then do not grow with the number of
+     candidates (issue 17). */
   var FIRST_CHECK = 40;
 
   /* Candidates from Pagefind's own hits, before any page text is read: by how much of the query
