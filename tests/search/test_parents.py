@@ -20,9 +20,12 @@ from search.relevance import evaluate_parents, parents_entries, parents_queries
 # (measured once on held-out: embedded 0.805/0.826, Elasticsearch 0.823/0.826, site 0.804/0.804).
 # Then Elasticsearch moved to BM25F (combined_fields) for parity with FTS5's bm25: it now ranks as
 # the embedded backend does (held-out 0.802/0.826, dev 0.859 -> 0.865), so its floor is embedded's.
+# Session 6: related entries after fewer than ten direct matches (pseudo-relevance feedback),
+# measured once on held-out: embedded SQLite 0.803/0.845, PostgreSQL 0.831/0.841, Elasticsearch
+# 0.805/0.845; recall floors raised to the figures reached (the embedded one serves both databases).
 FLOOR = {
-    "embedded": {"ndcg@5": 0.80, "recall@10": 0.82, "no_result_share": 0.02},
-    "elasticsearch": {"ndcg@5": 0.80, "recall@10": 0.82, "no_result_share": 0.02},
+    "embedded": {"ndcg@5": 0.80, "recall@10": 0.835, "no_result_share": 0.02},
+    "elasticsearch": {"ndcg@5": 0.80, "recall@10": 0.84, "no_result_share": 0.02},
     "site": {"ndcg@5": 0.80, "recall@10": 0.80, "no_result_share": 0.02},
 }
 
