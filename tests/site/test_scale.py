@@ -4,6 +4,7 @@ makes, file for file."""
 
 import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,11 +19,19 @@ from cms.publishing.api import publish
 pytestmark = pytest.mark.django_db
 
 
-def database_url():
-    """The test database (its committed rows: the demo catalogue) for a separate process."""
+def database_url(tmp_path):
+    """The test database (its committed rows: the demo catalogue) for a separate process. SQLite:
+    a copy (sqlite3's backup API reads the committed state), as this test's open transaction
+    holds the write lock the other process needs."""
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
+        copy = tmp_path / "db.sqlite3"
+        source, target = sqlite3.connect(db["NAME"]), sqlite3.connect(copy)
+        with target:
+            source.backup(target)
+        source.close()
+        target.close()
+        return f"sqlite:///{copy}"
     auth = quote(db["USER"] or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else "")
     return f"postgres://{auth}@{quote(db['HOST'] or 'localhost', safe='')}:{db['PORT'] or 5432}/{db['NAME']}"
 
@@ -36,7 +45,7 @@ def pages(root: Path):
 
 def test_a_big_full_build_renders_in_two_worker_processes_and_makes_the_same_site(tmp_path):
     pooled = tmp_path / "pooled"
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="cms.settings", DATABASE_URL=database_url(),
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="cms.settings", DATABASE_URL=database_url(tmp_path),
                GONGYU_PUBLISH_WORKERS="2", GONGYU_PUBLISH_POOL_MIN="10")
     done = subprocess.run([sys.executable, "manage.py", "publish_site", "--out", str(pooled), "--full"],
                           cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=1200)
