@@ -18,6 +18,21 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 
 
+def processes_started_by(root):
+    """{pid: "pid ppid sid state elapsed command"} of `root` and every process descended from it
+    (for the failure message when a stop hangs)."""
+    rows = subprocess.run(["ps", "-eo", "pid=,ppid=,sid=,stat=,etime=,args="], capture_output=True, text=True).stdout
+    table = {int(line.split()[0]): (int(line.split()[1]), line.strip()) for line in rows.splitlines() if line.strip()}
+    found, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, (ppid, _) in table.items():
+            if ppid in found and pid not in found:
+                found.add(pid)
+                grew = True
+    return {pid: table[pid][1] for pid in sorted(found) if pid in table}
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -45,8 +60,12 @@ def test_up_serves_the_admin_with_the_demo_runs_the_worker_and_serves_the_site(t
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GONGYU_", "DJANGO_"))}
     env.update(GONGYU_VAR_DIR=str(tmp_path / "var"), GONGYU_PORT=str(port), GONGYU_SITE_PORT=str(site_port),
                GONGYU_VENV=sys.prefix)
+    # As in a terminal, the script starts with SIGINT at its default. A test run started in the
+    # background by a non-interactive shell (as a CI runner may) inherits SIGINT *ignored*, and a
+    # shell cannot trap a signal ignored on entry: Ctrl-C would then do nothing at all.
     process = subprocess.Popen(["./gongyu", "up"], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines = []
     threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
     try:
@@ -94,10 +113,19 @@ def test_up_serves_the_admin_with_the_demo_runs_the_worker_and_serves_the_site(t
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGINT)
         try:
-            process.wait(timeout=60)
+            # The script's own grace period is 20 s before SIGKILL; the deadline leaves room for
+            # a machine under heavy load.
+            process.wait(timeout=180)
         except subprocess.TimeoutExpired:
+            left = processes_started_by(process.pid)
             os.killpg(process.pid, signal.SIGKILL)
-            raise
+            for pid in left:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            raise AssertionError("./gongyu up 在 Ctrl-C 后 180 秒内没有退出。仍在运行:\n"
+                                 + "\n".join(left.values()) + "\n输出:\n" + "".join(lines)[-3000:]) from None
     assert process.returncode == 0, "".join(lines)[-3000:]
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/admin/login/", timeout=5)
