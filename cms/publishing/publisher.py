@@ -421,13 +421,10 @@ def _render_in_pool(build: Build, chunks, workers: int):
 
 
 def _copy_videos(build: Build):
-    """After a pool render: copy each video the written pages play once, in this process."""
-    from transcoding.api import VideoAsset
-
-    wanted = sorted({v for _, _, links, _ in build.records.values() for v in links.get("videos", [])})
-    for start in range(0, len(wanted), 500):
-        for asset in VideoAsset.objects.filter(pk__in=wanted[start:start + 500]):
-            site_video(asset, build.release)
+    """After a pool render: copy each video the written pages play once, in this process
+    (``site_video`` takes the id and reads plain data through ``transcoding.api``)."""
+    for video_id in sorted({v for _, _, links, _ in build.records.values() for v in links.get("videos", [])}):
+        site_video(video_id, build.release)
 
 
 # -- 3. assign shards -----------------------------------------------------------------------------
