@@ -94,7 +94,7 @@ def parse_rung_presets(text):
             pairs[name.strip()] = preset.strip()
     for name, preset in pairs.items():
         if preset not in X264_PRESETS:
-            raise ValueError(f"GONGYU_X264_RUNG_PRESETS: {name}={preset} is not an x264 preset")
+            raise ValueError(f"GONGYU_X264_RUNG_PRESETS 设置有误:{name}={preset} 不是 x264 的预设(可用:{'、'.join(X264_PRESETS)})")
     return pairs
 
 
