@@ -46,6 +46,7 @@ class IndexDrift:
     extra: list = dataclasses.field(default_factory=list)
     stale: list = dataclasses.field(default_factory=list)    # present with an old URL or text
     error: str = ""                                           # could not be read (node down…)
+    in_flight: list = dataclasses.field(default_factory=list)  # wrong entries an index task still has to write
 
     @property
     def total(self):
@@ -64,6 +65,7 @@ class Drift:
     topic_stale: list = dataclasses.field(default_factory=list)
     topic_extra: list = dataclasses.field(default_factory=list)
     indexes: dict = dataclasses.field(default_factory=dict)        # backend name -> IndexDrift
+    site_in_flight: bool = False   # a site publish was queued or running when the site was compared
 
     @property
     def site(self):
@@ -78,6 +80,18 @@ class Drift:
     @property
     def total(self):
         return self.site + self.search
+
+    @property
+    def in_flight(self):
+        """How much of the drift a queued or running task was still to write (the change feed was
+        behind, not wrong); the rest had nothing left to fix it (a lost change: a bug or a hand edit)."""
+        return (self.site if self.site_in_flight else 0) + sum(len(i.in_flight) for i in self.indexes.values())
+
+    def in_flight_line(self):
+        if not self.total:
+            return ""
+        return (f"其中 {self.in_flight} 处的更新当时仍在排队或执行中,"
+                f"{self.total - self.in_flight} 处没有待办的更新(更新丢失或被直接改动)")
 
     def lines(self):
         groups = [("网站缺少的页面", self.site_missing), ("网站上多余的页面", self.site_extra),
@@ -158,6 +172,7 @@ def site_drift(out=None, drift=None) -> Drift:
     from .sitemodel import SiteModel
 
     drift = drift or Drift()
+    waiting = _site_work_waiting()
     out = Path(out or settings.SITE_OUTPUT_DIR).absolute()
     live = releases.current_release(out)
     model = SiteModel()
@@ -175,6 +190,7 @@ def site_drift(out=None, drift=None) -> Drift:
     if model.home is not None:
         _shelf_drift(drift, model, live)
         _topic_drift(drift, model, live)
+    drift.site_in_flight = waiting or _site_work_waiting()  # queued before or after the comparison
     return drift
 
 
@@ -242,6 +258,7 @@ def _reason(error):
 def search_drift(drift: Drift, backends=None, expected=None) -> Drift:
     """Each index holds exactly the entries that belong there, each with today's URL and text."""
     expected = _expected_entries() if expected is None else expected
+    waiting = _search_work_waiting()
     for backend in backends or search_backends():
         index = drift.indexes[backend.name] = IndexDrift(BACKEND_LABELS.get(backend.name, backend.name))
         try:
@@ -253,7 +270,67 @@ def search_drift(drift: Drift, backends=None, expected=None) -> Drift:
         index.extra = sorted(set(actual) - set(expected))
         index.stale = sorted(i for i in set(expected) & set(actual)
                              if actual[i] != (expected[i].url, _display(expected[i])))
+    # A task may finish or be queued while the indexes are read: what waited before or after counts.
+    after = _search_work_waiting()
+    waiting = (waiting[0] + after[0], waiting[1] or after[1])
+    for index in drift.indexes.values():
+        index.in_flight = _covered_by_waiting_tasks(index.missing + index.extra + index.stale, expected, waiting)
     return drift
+
+
+def _task_rows(prefix):
+    """(task path, args) of the tasks under ``prefix`` that wait or run (none with another backend)."""
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover
+        return []
+    if "django_tasks_db" not in settings.TASKS.get("default", {}).get("BACKEND", ""):
+        return []
+    rows = DBTaskResult.objects.filter(status__in=["READY", "RUNNING"], task_path__startswith=prefix)
+    return [(path, (args or {}).get("args") or []) for path, args in rows.values_list("task_path", "args_kwargs")]
+
+
+def _site_work_waiting():
+    from .status import SITE, row
+
+    return bool(row(SITE).pending or _task_rows("cms.publishing."))
+
+
+def _search_work_waiting():
+    """What the search tasks still have to write: the tree paths of the subtrees to sync or remove,
+    and whether a task that may touch any entry (a renamed problem, stage, theme or topic) waits."""
+    from wagtail.models import Page
+
+    paths, page_ids, broad = [], [], False
+    for path, args in _task_rows("search."):
+        name = path.rsplit(".", 1)[-1]
+        if name == "sync_subtree" and args:
+            page_ids.append(args[0])
+            paths += [a for a in args[1:2] if a]
+        elif name == "remove_subtree" and args:
+            paths.append(args[0])
+        else:
+            broad = True
+    paths += Page.objects.filter(pk__in=page_ids).values_list("path", flat=True)
+    return tuple(paths), broad
+
+
+def _covered_by_waiting_tasks(ids, expected, waiting):
+    paths, broad = waiting
+    if broad:
+        return sorted(ids)
+    if not paths:
+        return []
+    from wagtail.models import Page
+
+    pages = {f"page-{pk}": path for pk, path in Page.objects.filter(
+        pk__in=[int(i[5:]) for i in ids if i.startswith("page-") and i[5:].isdigit()]).values_list("pk", "path")}
+    covered = []
+    for i in ids:
+        path = expected[i].path if i in expected and getattr(expected[i], "path", "") else pages.get(i, "")
+        if path and path.startswith(paths):
+            covered.append(i)
+    return sorted(covered)
 
 
 def repair_search(drift: Drift, backends=None, expected=None):
@@ -306,7 +383,8 @@ def verify(out=None, repair=True, backends=None):
             status.failed(status.SEARCH, error)
             log.exception("核对后修复搜索索引失败")
     left = find_drift(out, backends)
-    log.warning("核对:发现 %s 处不一致,修复后剩 %s 处。%s", found.total, left.total, ";".join(found.lines()))
+    log.warning("核对:发现 %s 处不一致(%s),修复后剩 %s 处。%s", found.total, found.in_flight_line(), left.total,
+                ";".join(found.lines()))
     return found, left
 
 

@@ -20,6 +20,7 @@ minutes for both on a loaded machine), ``GONGYU_RANDOM_SECONDS`` an optional tim
 
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -320,6 +321,10 @@ def test_random_editor_operations_with_a_killed_worker_converge_with_zero_drift(
         worker.kill()
     log = (tmp_path / "worker.log").read_text(errors="replace")
     repairs = log.count("核对:发现")
+    # Each repair says how much of it a queued or running task was still to write (the feed was
+    # behind) and how much had nothing left to fix it (a lost change).
+    in_flight = sum(int(n) for n in re.findall(r"其中 (\d+) 处的更新当时仍在排队或执行中", log))
+    lost = sum(int(n) for n in re.findall(r"(\d+) 处没有待办的更新", log))
 
     def p(values, q):
         return f"{statistics.quantiles(values, n=20)[q]:.1f}" if len(values) >= 2 else "-"
@@ -328,6 +333,6 @@ def test_random_editor_operations_with_a_killed_worker_converge_with_zero_drift(
           f"{faults} worker kills; change→visible: site p50 {p(site_seconds, 9)} s p95 {p(site_seconds, 18)} s "
           f"({len(site_seconds)} timed), search p50 {p(search_seconds, 9)} s p95 {p(search_seconds, 18)} s "
           f"({len(search_seconds)} timed); hidden by later changes {len(pending)}; the worker's own check repaired "
-          f"{repairs} times; all converged {converged:.0f} s after the start; drift at the end {drift.total}; "
+          f"{repairs} times ({in_flight} entries still queued or running, {lost} with nothing left to fix them); all converged {converged:.0f} s after the start; drift at the end {drift.total}; "
           f"load {os.getloadavg()[0]:.1f}")
     assert drift.total == 0, drift.lines()

@@ -85,3 +85,24 @@ def test_verify_repairs_problem_shelves_topics_and_stale_search_entries(tmp_path
     shelf = (release.current_release(out) / "shelves" / "problem" / renamed.code.lower() / "index.html").read_text()
     assert "核对时改名的问题" in shelf
     assert "没有需要修复的" in run_verify(out)
+
+
+def test_verify_tells_a_change_still_queued_from_a_lost_one(tmp_path, settings):
+    """The check says how much of what it repaired the change feed was still to write (behind, not
+    wrong) and how much nothing was left to fix (a lost change: the figure to watch)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from search import tasks
+
+    out = tmp_path / "site"
+    publish(out)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}   # tasks wait for a worker
+    DBTaskResult.objects.filter(status="READY").delete()   # the demo data's own index tasks
+    queued, lost = list(LessonPage.objects.live().order_by("path"))[3:5]
+    backend = get_backend()
+    backend.delete([f"page-{queued.pk}", f"page-{lost.pk}"])
+    tasks.sync_subtree.enqueue(queued.pk)                   # the feed's task for one of them still waits
+
+    text = run_verify(out)
+    assert "发现 2 处不一致:其中 1 处的更新当时仍在排队或执行中,1 处没有待办的更新(更新丢失或被直接改动)。" in text
+    assert {f"page-{queued.pk}", f"page-{lost.pk}"} <= set(backend.ids_under(""))

@@ -85,6 +85,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("核对完毕:数据库、家长网站和搜索索引一致,没有需要修复的。"))
             return
         still = set(left.lines())
+        self.stdout.write(f"发现 {found.total} 处不一致:{found.in_flight_line()}。")
         for line in found.lines():
             if line not in still:
                 self.stdout.write(f"已修复 {line}")
