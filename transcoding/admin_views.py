@@ -268,6 +268,7 @@ def output_file_view(request, pk, path):
     if not default_storage.exists(name):
         raise Http404
     response = FileResponse(default_storage.open(name, "rb"), content_type=content_type(name))
-    response["Cache-Control"] = "private, max-age=60"
+    # playlists grow while the ladder is made (and then become VOD): the player asks again each time
+    response["Cache-Control"] = "private, no-cache" if name.endswith(".m3u8") else "private, max-age=60"
     return response
 

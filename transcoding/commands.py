@@ -1,14 +1,13 @@
 """The ffmpeg command lines of the pipeline, built with ffmpeg-python (no process is run here).
 
-Two ladder passes, each one ffmpeg process that decodes the source once, splits the picture and
-scales it per rung:
-
-* the *first pass* makes the lowest rung and the shared audio track, so a video is playable as
-  soon as that pass ends (the audio track is also the 听教育 audio-only rendition);
-* the *second pass* makes every other rung (video only; they share the first pass's audio).
+The whole ladder is one ffmpeg process (``one_pass``): it decodes the source once, splits the
+picture and scales it per rung, encodes every rung with x264 and the one shared AAC track (also the
+听教育 audio-only rendition), and writes each as HLS. In the pipeline (``growing=True``) the media
+playlists are EVENT playlists that grow segment by segment, so the lowest rung is playable after its
+first segment; the pipeline turns them into VOD playlists when ffmpeg ends (pipeline.py).
 
 Every setting comes from one frozen ``ladder.Encoding``; ``recipe()`` is the machine-independent
-text of both passes that the ladder revision hashes.
+text of the command that the ladder revision hashes.
 
 Every rung has a keyframe exactly every segment (a constant output frame rate, a fixed GOP and no
 scene-cut keyframes), so segment boundaries line up across rungs and players switch cleanly.
@@ -57,13 +56,16 @@ def _video_options(rungs, fps, encoding):
     return options
 
 
-def _hls_options(out_dir, stream_map, encoding):
+def _hls_options(out_dir, stream_map, encoding, growing=False):
+    """``growing``: EVENT playlists rewritten after every segment (each written to a temporary file
+    and renamed, like the segments, so a reader never sees half a file); else VOD playlists written
+    at the end."""
     return {
         "f": "hls",
         "hls_time": encoding.segment_seconds,
-        "hls_playlist_type": "vod",
+        "hls_playlist_type": "event" if growing else "vod",
         "hls_segment_type": "mpegts",
-        "hls_flags": "independent_segments",
+        "hls_flags": "independent_segments+temp_file" if growing else "independent_segments",
         "hls_segment_filename": f"{out_dir}/%v/seg_%05d.ts",
         "var_stream_map": stream_map,
     }
@@ -77,26 +79,11 @@ def _audio_options(encoding):
     return {"c:a": "aac", "b:a": f"{encoding.audio_kbps}k", "ac": 1, "ar": 44100}
 
 
-def first_pass(source_path, out_dir, rung, fps, with_audio, encoding, decode_threads=None):
-    """Lowest rung + the shared AAC track → out_dir/<rung>/ and out_dir/audio/: the one-process
-    command for that single rung."""
-    return one_pass(source_path, out_dir, [rung], fps, with_audio, encoding, decode_threads)
-
-
-def second_pass(source_path, out_dir, rungs, fps, encoding, decode_threads=None):
-    """Every other rung, video only → out_dir/<rung>/."""
-    source = _input(source_path, decode_threads)
-    streams = list(_video_branches(source, rungs, fps))
-    stream_map = " ".join(f"v:{index},name:{rung.name}" for index, rung in enumerate(rungs))
-    options = _video_options(rungs, fps, encoding)
-    options["an"] = None
-    options.update(_hls_options(out_dir, stream_map, encoding))
-    return ffmpeg.output(*streams, f"{out_dir}/%v/index.m3u8", **options).global_args(*GLOBAL_ARGS).compile()
-
-
-def one_pass(source_path, out_dir, rungs, fps, with_audio, encoding, decode_threads=None):
-    """Every rung + the shared audio in one ffmpeg (the benchmark's anchor: one decode, nothing
-    playable until it ends)."""
+def one_pass(source_path, out_dir, rungs, fps, with_audio, encoding, decode_threads=None, growing=False):
+    """``rungs`` (+ the shared audio) in one ffmpeg: one decode → out_dir/<rung>/, out_dir/audio/.
+    ``growing``: the pipeline's command (EVENT playlists that grow while it runs); without it, the
+    same encode with VOD playlists written at the end (the benchmark's anchor; its per-rung and
+    two-pass baselines call it with some of the rungs)."""
     source = _input(source_path, decode_threads)
     streams = list(_video_branches(source, rungs, fps))
     stream_map = " ".join(f"v:{index},name:{rung.name}" for index, rung in enumerate(rungs))
@@ -105,21 +92,21 @@ def one_pass(source_path, out_dir, rungs, fps, with_audio, encoding, decode_thre
         streams.append(source["a:0"])
         stream_map += " a:0,name:audio"
         options.update(_audio_options(encoding))
-    options.update(_hls_options(out_dir, stream_map, encoding))
+    else:
+        options["an"] = None
+    options.update(_hls_options(out_dir, stream_map, encoding, growing))
     return ffmpeg.output(*streams, f"{out_dir}/%v/index.m3u8", **options).global_args(*GLOBAL_ARGS).compile()
 
 
 def recipe(facts, encoding):
-    """The command lines that encode a source with these facts, without paths or this machine's
+    """The command line that encodes a source with these facts, without paths or this machine's
     decoder threads (they do not change the output): what the ladder revision hashes."""
     from .ladder import output_frame_rate, plan_rungs
 
     rungs = plan_rungs(facts, encoding)
     fps = output_frame_rate(facts, encoding)
-    lines = [first_pass("SOURCE", "OUT", rungs[0], fps, facts.has_audio, encoding)]
-    if len(rungs) > 1:
-        lines.append(second_pass("SOURCE", "OUT", rungs[1:], fps, encoding))
-    return lines + [{"rotation": facts.rotation, "display_size": list(facts.display_size)}]
+    return [one_pass("SOURCE", "OUT", rungs, fps, facts.has_audio, encoding, growing=True),
+            {"rotation": facts.rotation, "display_size": list(facts.display_size)}]
 
 
 def poster(source_path, out_path, duration, width, height):

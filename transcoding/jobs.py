@@ -7,6 +7,7 @@ GONGYU_TRANSCODE_MAX_ATTEMPTS. A worker killed mid-job leaves the asset 转码�
 heartbeat: ``interrupted`` and retryable. Re-running a finished job does nothing.
 """
 
+import dataclasses
 import logging
 import shutil
 import tempfile
@@ -27,7 +28,7 @@ from .ladder import ladder_revision
 from .models import VideoAsset, video_finished
 from .outputs import StorageSink, delete_tree
 from .pipeline import transcode
-from .probe import ProbeFailed, probe
+from .probe import ProbeFacts, ProbeFailed, probe
 from .runner import FfmpegFailed
 
 logger = logging.getLogger("gongyu.transcoding")
@@ -156,7 +157,7 @@ def run_job(asset_id, attempt=1):
         return "failed"
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    old = asset.output_prefix
+    old = {asset.output_prefix, _finished_prefix(asset)} - {"", prefix}
     with transaction.atomic():
         VideoAsset.objects.transition(
             asset.pk, Status.READY, event=changes.VIDEO_READY, progress=1.0, eta_seconds=0.0, playable=True,
@@ -164,9 +165,28 @@ def run_job(asset_id, attempt=1):
             heartbeat_at=timezone.now(), duration_seconds=manifest["duration"])
         _promote_if_unreviewed(asset.pk)
         _announce_finished(asset.pk, "ready")
-    if old and old != prefix and not _is_live_prefix(asset.pk, old):
-        delete_tree(old)
+    for stale in old:  # the previous ladder (unless the parent site shows it) or a killed run's
+        if not _is_live_prefix(asset.pk, stale):
+            delete_tree(stale)
     return "ready"
+
+
+def _finished_prefix(asset):
+    """Where the asset's last finished ladder (``outputs``) is ("" if none)."""
+    outputs = asset.outputs or {}
+    return outputs.get("prefix") or (asset.output_prefix if outputs.get("files") else "")
+
+
+def job_prefix(asset, revision):
+    """Where this job writes: the revision's folder, emptied of a half-made earlier attempt — or, if
+    that folder holds the finished or the reviewed ladder (重新转码 with unchanged settings), a new
+    folder beside it, so what the edit page and the parent site show is never overwritten while
+    the new ladder grows."""
+    prefix = hls_prefix(asset, revision)
+    if prefix in {asset.live_prefix, _finished_prefix(asset)}:
+        return f"{prefix.rstrip('/')}-{uuid.uuid4().hex[:6]}/"
+    delete_tree(prefix)
+    return prefix
 
 
 def _is_live_prefix(asset_id, prefix):
@@ -216,7 +236,7 @@ def _transcode(asset, work):
     captions = _local_copy(asset.captions, source_dir) if asset.captions else None
     captions_sum = asset.captions.name if asset.captions else ""
     revision = ladder_revision(asset.checksum or asset.original.name, facts, captions_sum)
-    prefix = hls_prefix(asset, revision)
+    prefix = job_prefix(asset, revision)
     saved = {"at": 0.0, "playable": False, "phase": None}
 
     def on_progress(progress):
@@ -230,7 +250,7 @@ def _transcode(asset, work):
         # shows no figure rather than a guess
         fields = {"progress": round(progress.fraction, 4), "eta_seconds": progress.eta_seconds,
                   "playable_eta_seconds": progress.playable_eta_seconds,
-                  "phase": progress.phase if progress.phase in ("waiting", "first", "second") else "",
+                  "phase": progress.phase if progress.phase in ("waiting", "encoding") else "",
                   "heartbeat_at": timezone.now()}
         if became_playable:
             saved["playable"] = True
@@ -242,10 +262,44 @@ def _transcode(asset, work):
     try:
         manifest = transcode(source, work / "ladder", facts, StorageSink(prefix), captions=captions,
                              on_progress=on_progress)
-    except FfmpegFailed as failure:
-        if failure.timed_out or failure.killed or failure.returncode is None:
+    except BaseException as failure:
+        # the half-made ladder is gone (the sink discarded it): the edit page's player goes back to
+        # the last finished ladder, if there is one
+        finished = _finished_prefix(asset)
+        VideoAsset.objects.filter(pk=asset.pk).update(output_prefix=finished, playable=bool(finished))
+        if not isinstance(failure, FfmpegFailed) or failure.timed_out or failure.killed or failure.returncode is None:
             raise
         raise BadInput(f"视频无法转码(ffmpeg:{failure.stderr.splitlines()[-1] if failure.stderr else failure})。"
                        "请换一个导出格式后重新上传。") from failure
     manifest["revision"] = revision
+    manifest["prefix"] = prefix
+    manifest["probe"] = dataclasses.asdict(facts)  # what the revision was computed from (outdated())
     return manifest, prefix
+
+
+def current_revision(asset, folder):
+    """The ladder revision a transcode of ``asset`` would get now (``folder``: where to download an
+    S3 original whose probe facts the manifest does not have)."""
+    facts = asset.outputs.get("probe")
+    if facts:
+        facts = ProbeFacts(**facts)
+    else:  # a ladder made before the manifest kept them
+        facts = probe(_local_copy(asset.original, folder))
+    captions_sum = asset.captions.name if asset.captions else ""
+    return ladder_revision(asset.checksum or asset.original.name, facts, captions_sum)
+
+
+def outdated():
+    """Finished videos whose ladder is not what the current settings make: [(asset, its revision,
+    the current one)] by key. Videos waiting for or being transcoded are not finished, so never here."""
+    found = []
+    with tempfile.TemporaryDirectory(dir=work_root()) as folder:
+        for asset in VideoAsset.objects.filter(status=Status.READY).exclude(outputs={}).order_by("key"):
+            have = asset.outputs.get("revision", "")
+            try:
+                now = current_revision(asset, Path(folder))
+            except (ProbeFailed, OSError):
+                continue  # an original that cannot be read now: a re-transcode would fail too
+            if have != now:
+                found.append((asset, have, now))
+    return found

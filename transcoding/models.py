@@ -17,11 +17,10 @@ def new_video_key():
     return f"v-{uuid.uuid4().hex[:10]}"
 
 
-# The passes of a transcode as a teacher reads them (``pipeline.Progress.phase``).
+# The phases of a transcode as a teacher reads them (``pipeline.Progress.phase``).
 PHASE_LABELS = {
     "waiting": "排队:等待空闲的转码位置",
-    "first": "第一遍:最低清晰度+音频",
-    "second": "第二遍:其余清晰度",
+    "encoding": "全部清晰度和音频一起转",
 }
 
 

@@ -1,12 +1,14 @@
 """Where finished pipeline files go, and how readers get them back.
 
-A ``Sink`` receives finished files from the pipeline's work folder: whole rendition folders
-(segments first, the playlist last, so a reader never finds a playlist naming a missing segment)
-and single files (the master playlist, replaced last). ``StorageSink`` writes into Django's default
+A ``Sink`` receives finished files from the pipeline's work folder while ffmpeg runs: new segments
+first, then the playlist that names them (so a reader never finds a playlist naming a missing
+segment), and single files (poster, the master playlist). ``discard()`` removes everything it was
+given, after a failure, so no half-made ladder stays behind. ``StorageSink`` writes into Django's default
 storage (local media or S3, with Content-Type and Cache-Control per kind of file); ``FolderSink``
 into a plain folder (``manage.py transcode --out``).
 """
 
+import contextlib
 import mimetypes
 import os
 import shutil
@@ -22,8 +24,8 @@ CONTENT_TYPES = {
     ".jpg": "image/jpeg",
     ".vtt": "text/vtt; charset=utf-8",
 }
-# Segments, posters and captions never change under a ladder revision; playlists may (the master
-# gains rungs as they finish), so they get a short lifetime.
+# Segments, posters and captions never change under a ladder revision; playlists do while the
+# ladder is made (they grow, then become VOD), so they get a short lifetime.
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60"
 
@@ -53,6 +55,7 @@ def _expand(out_dir, names):
 class FolderSink:
     def __init__(self, target):
         self.target = Path(target)
+        self.written = set()
 
     def put(self, out_dir, names):
         for path in _expand(out_dir, names):
@@ -61,6 +64,19 @@ class FolderSink:
             temporary = destination.with_name(f".{destination.name}.tmp")
             shutil.copyfile(path, temporary)
             os.replace(temporary, destination)
+            self.written.add(destination)
+
+    def discard(self):
+        """Remove the files this sink wrote, and the folders that are empty then (the target's
+        other files stay)."""
+        folders = set()
+        for path in self.written:
+            path.unlink(missing_ok=True)
+            folders.update(parent for parent in path.parents if self.target in (parent, *parent.parents))
+        for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        self.written.clear()
 
 
 class StorageSink:
@@ -73,6 +89,11 @@ class StorageSink:
     def put(self, out_dir, names):
         for path in _expand(out_dir, names):
             put_file(self.storage, self.prefix + str(path.relative_to(out_dir)), path)
+
+    def discard(self):
+        """Remove everything under the prefix (the job gives a sink a prefix of its own: never the
+        folder of a finished or reviewed ladder)."""
+        delete_tree(self.prefix, self.storage)
 
 
 def _is_s3(storage):

@@ -1,21 +1,27 @@
-"""The video pipeline on one source file: poster, first pass (playable), then the rest of the ladder.
+"""The video pipeline on one source file: one ffmpeg for the whole ladder, playable while it runs.
 
 No Django models here: the job (jobs.py) and the CLI (``manage.py transcode``) both call
 ``transcode()`` and differ only in where finished files go (a ``Sink``, see outputs.py) and what
 they do with progress.
 
-Time to playable: the first pass (lowest rung + audio, one decode) runs *alone* with every core of
-this machine's slot, the poster beside it (a few frames). When it ends, its files and a master
-playlist naming only that rung go live; then the second pass (every other rung: one decode, split
-and scaled per rung) runs, again alone, and when it ends its rungs go live and the master is
-replaced by the full one. A player that started on the first master keeps playing; new viewers get
-the whole ladder. Measured against the earlier "both passes side by side, the second niced" design
-and the chunked first pass in docs/ARCHITECTURE.md ("The video pipeline").
+One ffmpeg (``commands.one_pass(growing=True)``) decodes the source once, splits and scales the
+picture per rung, encodes every rung and the shared audio, and writes each rendition as an HLS
+EVENT playlist that grows segment by segment (keyframes every segment on every rung, so segments
+line up across rungs). About once a second ``_Publisher`` hands the new segments of every rendition
+to the sink, then the playlist that names them (a snapshot of what ffmpeg last wrote, so the sink
+never holds a playlist naming a segment it does not have). As soon as the lowest rung and the
+audio have their first segment, the poster, the captions and a master playlist go to the sink: the
+video is playable (a few seconds in, whatever its length). The master names every rung that has a
+segment by then and is written again if more appear. When ffmpeg ends, every playlist is made VOD
+(``#EXT-X-PLAYLIST-TYPE:VOD``, ``#EXT-X-ENDLIST``) and the master is replaced by the final one with
+the measured bitrates; only then does ``transcode()`` return — what the job marks 已完成 and the
+parent site may copy is always a finished ladder. Why one process and not the earlier two passes
+(lowest rung + audio first, then the rest, decoding the source twice): docs/ARCHITECTURE.md.
 
-Progress and time left are data (``Progress``), reported about once a second: the time left is the
-measured speed of the running pass × what is left of it, plus the next pass's expected time (its
-work relative to this one's, see ``pass_work``) — available about a second after the poster
-(made beside the first pass, a few frames) is done.
+Progress and time left are data (``Progress``), reported about once a second: how far ffmpeg is
+in the source (its ``-progress`` out_time), and the time left = what is left ÷ the measured speed
+(source seconds per wall second over the last seconds, measured once the poster made beside it is
+done).
 """
 
 import dataclasses
@@ -31,97 +37,91 @@ from . import commands, playlists
 from .ladder import Encoding, output_frame_rate, plan_rungs
 from .runner import FfmpegFailed, FfmpegProcess, Limits, machine_slot
 
-# The work model, only used to foresee a pass that has not started from one that has (fitted to
-# CPU seconds measured on this project's 30 s 720p bench source with the default settings, x264
-# veryfast + subme=1; docs/ARCHITECTURE.md): encoding a rung costs about its pixels ** 0.85 (bigger
-# pictures cost less per pixel), decoding the source (+ the fps filter) about 0.055 × its pixels,
-# scaling to a rung of another size 0.008 × the source's pixels, the AAC encode about 5 600 (as much
-# as a 26 000-pixel rung).
-RUNG_EXPONENT = 0.85
-DECODE_WEIGHT = 0.055
-SCALE_WEIGHT = 0.008
-AUDIO_WEIGHT = 5_600
-# A rung's encode relative to veryfast (CPU of a 720p rung on the 30 s bench source: superfast 0.6,
-# ultrafast 0.22, faster 1.5; the slower presets extrapolated — they only make the forecast rougher).
-PRESET_COST = {"ultrafast": 0.22, "superfast": 0.6, "veryfast": 1.0, "faster": 1.5, "fast": 2.0,
-               "medium": 2.5, "slow": 4.0, "slower": 8.0, "veryslow": 15.0}
+PUBLISH_EVERY_SECONDS = 1.0
+# A rung's declared peak in the master written while ffmpeg runs, before its measured figures: its
+# bit cap plus the MPEG-TS overhead (the final master has the measured peak).
+LIVE_PEAK_SHARE = 1.15
 
 
 @dataclasses.dataclass
 class Progress:
     fraction: float  # 0..1 of the whole job's work
     eta_seconds: float | None  # wall seconds until the whole ladder is done; None = not known yet
-    playable: bool  # the first rung and a master playlist are live
-    phase: str = "encoding"  # "waiting" (for a slot on this machine), "first", "rest", "done"
+    playable: bool  # the lowest rung, the audio and a master playlist are live
+    phase: str = "encoding"  # "waiting" (for a slot on this machine), "encoding", "done"
     playable_eta_seconds: float | None = None  # until playable (0 once it is); None = not known yet
-    speed: float | None = None  # source seconds per wall second of the running pass
+    speed: float | None = None  # source seconds per wall second
 
 
-def pass_work(facts, rungs, with_audio, preset="veryfast"):
-    """Relative work of one ffmpeg pass: one decode of the source + each rung at its x264 preset
-    (``preset``: the job's, for rungs without their own) (+ the audio)."""
-    width, height = facts.width or 0, facts.height or 0
-    source = width * height
-    work = DECODE_WEIGHT * source + sum(
-        (r.width * r.height) ** RUNG_EXPONENT * PRESET_COST.get(r.preset or preset, 1.0)
-        + (SCALE_WEIGHT * source if {r.width, r.height} != {width, height} else 0) for r in rungs)
-    return work + (AUDIO_WEIGHT if with_audio else 0)
-
-
-def _rung_facts(out_dir, rung):
+def _rung_facts(out_dir, rung, codecs=None):
     stats = playlists.rendition_stats(out_dir / rung.name)
     return {"name": rung.name, "width": rung.width, "height": rung.height, "video_kbps": rung.video_kbps,
-            "codecs": playlists.avc_codecs(out_dir / rung.name), **stats}
+            "codecs": codecs or playlists.avc_codecs(out_dir / rung.name), **stats}
 
 
-def _place_rendition(source_dir, out_dir, name):
-    shutil.rmtree(out_dir / name, ignore_errors=True)
-    (source_dir / name).rename(out_dir / name)
+def _link(source, target):
+    """A segment into the published tree: a hard link (no copy), a copy across file systems."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
-class _Clock:
-    """Fraction done and time left from the passes' measured speeds (see the module docstring)."""
+class _Publisher:
+    """Hands ffmpeg's growing renditions (``enc_dir/<name>/``) to the sink as they grow.
 
-    def __init__(self, duration, works):
-        self.duration = max(duration, 0.001)
-        self.works = works  # [work of pass 0, work of pass 1, ...]
-        self.rates = [None] * len(works)  # measured source seconds per wall second
-        self.done = [0.0] * len(works)  # fraction of each pass done
+    ``out_dir`` mirrors what the sink has been given: segments (hard links) and a snapshot of each
+    playlist as it was read, so the sink receives a playlist only after every segment it names."""
 
-    def _rate(self, index):
-        """Measured, or foreseen from the nearest measured pass by relative work."""
-        if self.rates[index]:
-            return self.rates[index]
-        known = [(i, r) for i, r in enumerate(self.rates) if r]
-        if not known:
-            return None
-        i, rate = min(known, key=lambda item: abs(item[0] - index))
-        return rate * self.works[i] / self.works[index]
+    def __init__(self, enc_dir, out_dir, sink, names):
+        self.enc_dir, self.out_dir, self.sink, self.names = enc_dir, out_dir, sink, names
+        self.segments = {name: set() for name in names}  # published segment names per rendition
+        self.texts = dict.fromkeys(names, "")  # the playlist text last published per rendition
 
-    def fraction(self):
-        total = sum(self.works)
-        return min(0.99, sum(w * d for w, d in zip(self.works, self.done, strict=True)) / total) if total else 0.0
-
-    def seconds_left(self, upto=None):
-        """Wall seconds until pass ``upto`` (default: the last) ends, or None if not foreseeable."""
-        last = len(self.works) - 1 if upto is None else upto
-        total = 0.0
-        for index in range(last + 1):
-            left = 1.0 - self.done[index]
-            if left <= 0:
+    def sync(self, final=False):
+        """Publish what ffmpeg has finished since the last call. ``final`` (ffmpeg has ended): every
+        playlist becomes VOD, and a rendition without a finished playlist is an error."""
+        for name in self.names:
+            try:
+                text = (self.enc_dir / name / "index.m3u8").read_text()
+            except FileNotFoundError:
+                if final:
+                    raise FfmpegFailed(f"ffmpeg 没有写出 {name} 的播放列表") from None
                 continue
-            rate = self._rate(index)
-            if rate is None:
-                return None
-            total += left * self.duration / rate
-        return total
+            if final:
+                if "#EXT-X-ENDLIST" not in text:
+                    raise FfmpegFailed(f"ffmpeg 没有写完 {name} 的播放列表")
+                text = text.replace("#EXT-X-PLAYLIST-TYPE:EVENT", "#EXT-X-PLAYLIST-TYPE:VOD")
+            if text == self.texts[name]:
+                continue
+            folder = self.out_dir / name
+            folder.mkdir(parents=True, exist_ok=True)
+            playlists.write_atomically(folder / "index.m3u8", text)
+            new = [segment for _, segment in playlists.segments_of(text) if segment not in self.segments[name]]
+            for segment in new:
+                _link(self.enc_dir / name / segment, folder / segment)
+            self.sink.put(self.out_dir, [f"{name}/{segment}" for segment in new] + [f"{name}/index.m3u8"])
+            self.segments[name].update(new)
+            self.texts[name] = text
+
+    def has_segments(self, name):
+        return bool(self.segments.get(name))
+
+
+def _live_rung(out_dir, rung, codecs=None):
+    """A rung's master-playlist facts while it grows: its bit cap stands in for the peak until the
+    measured segments say more."""
+    facts = _rung_facts(out_dir, rung, codecs)
+    facts["peak_bps"] = max(facts["peak_bps"], int(rung.video_kbps * 1000 * LIVE_PEAK_SHARE))
+    return facts
 
 
 def transcode(source, work_dir, facts, sink, *, captions=None, on_progress=None, timeout=None, encoding=None):
     """Make the ladder of ``source`` (validated, with probe ``facts``) and hand it to ``sink``.
 
-    Returns the manifest (the dict stored as the asset's outputs). Raises FfmpegFailed. Waits first
-    for a free slot on this machine (``GONGYU_TRANSCODE_CONCURRENCY``), reporting phase "waiting".
+    Returns the manifest (the dict stored as the asset's outputs) once every playlist in the sink is
+    final. Raises FfmpegFailed. Waits first for a free slot on this machine
+    (``GONGYU_TRANSCODE_CONCURRENCY``), reporting phase "waiting".
     """
     encoding = encoding or Encoding.current()
     report = on_progress or (lambda progress: None)
@@ -133,7 +133,7 @@ def transcode(source, work_dir, facts, sink, *, captions=None, on_progress=None,
 
 def _transcode(source, work_dir, facts, sink, captions, report, timeout, encoding):
     started = time.monotonic()
-    duration = facts.duration
+    duration = max(facts.duration, 0.001)
     budget = timeout or max(300.0, settings.GONGYU_TRANSCODE_TIMEOUT_FACTOR * duration)
     deadline = started + budget
     # The CPU-time cap is a backstop for an ffmpeg that outlives its worker: the whole wall-clock
@@ -143,86 +143,104 @@ def _transcode(source, work_dir, facts, sink, captions, report, timeout, encodin
     rungs = plan_rungs(facts, encoding)
     fps = output_frame_rate(facts, encoding)
     shutil.rmtree(work_dir, ignore_errors=True)
-    out_dir = work_dir / "out"
+    enc_dir, out_dir = work_dir / "encode", work_dir / "out"
+    enc_dir.mkdir(parents=True)
     out_dir.mkdir(parents=True)
     manifest = {
         "master": "master.m3u8", "poster": "poster.jpg", "captions": None, "audio": None, "rungs": [],
-        "duration": duration, "width": rungs[-1].width, "height": rungs[-1].height, "frame_rate": fps,
+        "duration": facts.duration, "width": rungs[-1].width, "height": rungs[-1].height, "frame_rate": fps,
         "has_audio": facts.has_audio, "commands": [],
     }
+    extras = ["poster.jpg"]
     if captions:
         shutil.copyfile(captions, out_dir / "captions.vtt")
         (out_dir / "captions").mkdir()
-        (out_dir / "captions" / "index.m3u8").write_text(playlists.captions_playlist(duration))
+        (out_dir / "captions" / "index.m3u8").write_text(playlists.captions_playlist(facts.duration))
         manifest["captions"] = "captions.vtt"
+        extras += ["captions.vtt", "captions/index.m3u8"]
+    names = [r.name for r in rungs] + (["audio"] if facts.has_audio else [])
+    publisher = _Publisher(enc_dir, out_dir, sink, names)
 
-    # (name, folder, rungs, with audio, command)
-    passes = [("first", work_dir / "first", rungs[:1], facts.has_audio,
-               commands.first_pass(source, work_dir / "first", rungs[0], fps, facts.has_audio, encoding))]
-    if len(rungs) > 1:
-        passes.append(("second", work_dir / "second", rungs[1:], False,
-                       commands.second_pass(source, work_dir / "second", rungs[1:], fps, encoding)))
-    clock = _Clock(duration, [pass_work(facts, group, audio, encoding.preset) for _, _, group, audio, _ in passes])
+    codecs = {}  # per rung, read once from its first segment
+
+    def master(final):
+        ready = [r for r in rungs if publisher.has_segments(r.name)]
+        rung_facts = [(_rung_facts if final else _live_rung)(out_dir, r, codecs.get(r.name)) for r in ready]
+        codecs.update((f["name"], f["codecs"]) for f in rung_facts)
+        audio = None
+        if facts.has_audio:
+            audio = playlists.rendition_stats(out_dir / "audio")
+            if not final:
+                audio["peak_bps"] = max(audio["peak_bps"], int(encoding.audio_kbps * 1000 * LIVE_PEAK_SHARE))
+        playlists.write_atomically(out_dir / "master.m3u8", playlists.master_playlist(
+            rung_facts, audio=audio, captions=bool(captions), frame_rate=fps))
+        sink.put(out_dir, ["master.m3u8"])
+        return rung_facts, audio, len(ready)
 
     # The poster at the largest rung up to 720p (sharp on phones, small to download), made beside
-    # the first pass: it is a few frames, and the player wants it from the start.
+    # the ladder: it is a few frames, and the player wants it from the start.
     top = next((r for r in reversed(rungs) if min(r.width, r.height) <= 720), rungs[0])
-    poster_args = commands.poster(source, out_dir / "poster.jpg", duration, top.width, top.height)
-    running = [FfmpegProcess(poster_args, limits=limits)]
-    # The first pass's speed is measured only once the poster is done: it shares the CPU at the
-    # start, and a speed taken then made the first estimate ~15 % long.
-    poster_done = None
-    playable = False
+    poster_args = commands.poster(source, out_dir / "poster.jpg", facts.duration, top.width, top.height)
+    args = commands.one_pass(source, enc_dir, rungs, fps, facts.has_audio, encoding, growing=True)
+    poster = FfmpegProcess(poster_args, limits=limits)
+    process = FfmpegProcess(args, limits=limits)
+    # The speed is measured only once the poster is done: it shares the CPU at the start, and a
+    # speed taken then makes the first estimate long.
+    poster_done, rate, in_master, last_publish = None, None, 0, 0.0
     try:
-        for index, (name, folder, group, with_audio, args) in enumerate(passes):
-            folder.mkdir(parents=True)
-            process = FfmpegProcess(args, limits=limits)
-            running.append(process)
-            last_report = 0.0
-            while process.poll() is None:
-                if time.monotonic() > deadline:
-                    raise FfmpegFailed("转码超时", timed_out=True)
-                now = time.monotonic()
-                if poster_done is None and running[0].poll() is not None:
-                    poster_done = now
-                if now - last_report >= 1.0:
-                    clock.done[index] = min(1.0, process.done_seconds / max(duration, 0.001))
-                    if poster_done is not None:
-                        clock.rates[index] = process.rate(since=poster_done) or clock.rates[index]
-                    report(Progress(clock.fraction(), clock.seconds_left(), playable, phase=name,
-                                    playable_eta_seconds=0.0 if playable else clock.seconds_left(0),
-                                    speed=clock.rates[index]))
-                    last_report = now
+        while True:
+            ended = process.poll() is not None
+            now = time.monotonic()
+            if now > deadline:
+                raise FfmpegFailed("转码超时", timed_out=True)
+            if poster_done is None and poster.poll() is not None:
+                poster_done = now
+            if not ended and now - last_publish < PUBLISH_EVERY_SECONDS:
                 time.sleep(0.2)
-            wall = process.check()
-            clock.done[index] = 1.0
-            clock.rates[index] = duration / max(wall, 0.001)
-            manifest["commands"].append({"step": name, "args": args, "wall_seconds": wall})
-            for rung in group:
-                _place_rendition(folder, out_dir, rung.name)
-                manifest["rungs"].append(_rung_facts(out_dir, rung))
-            names = [f"{r.name}/" for r in group]
-            if with_audio:
-                _place_rendition(folder, out_dir, "audio")
-                manifest["audio"] = {"playlist": "audio/index.m3u8", **playlists.rendition_stats(out_dir / "audio")}
-                names.append("audio/")
-            manifest["rungs"].sort(key=lambda r: r["width"] * r["height"])
-            if not playable:
-                poster = running[0]
-                manifest["commands"].insert(0, {"step": "poster", "args": poster_args,
-                                                "wall_seconds": poster.wait(deadline)})
+                continue
+            last_publish = now
+            if ended:
+                break
+            publisher.sync()
+            if not in_master and all(publisher.has_segments(n) for n in names[:1] + names[len(rungs):]):
+                manifest["commands"].append({"step": "poster", "args": poster_args,
+                                             "wall_seconds": poster.wait(deadline)})
                 poster_done = poster_done or time.monotonic()
-                names += ["poster.jpg"] + (["captions.vtt", "captions/index.m3u8"] if captions else [])
-            sink.put(out_dir, names)
-            playlists.write_atomically(out_dir / "master.m3u8", playlists.master_playlist(
-                manifest["rungs"], audio=manifest["audio"], captions=bool(captions), frame_rate=fps))
-            sink.put(out_dir, ["master.m3u8"])
-            playable = True
+                sink.put(out_dir, extras)
+                in_master = master(final=False)[2]  # playable from here
+            elif in_master and sum(publisher.has_segments(r.name) for r in rungs) > in_master:
+                in_master = master(final=False)[2]  # a rung that was late to its first segment
+            done = min(process.done_seconds, duration)
+            if poster_done is not None:
+                rate = process.rate(since=poster_done) or rate
+            eta = (duration - done) / rate if rate else None
+            first = min(encoding.segment_seconds, duration)
+            report(Progress(min(0.99, done / duration), eta, bool(in_master),
+                            playable_eta_seconds=0.0 if in_master else (max(0.0, first - done) / rate if rate else None),
+                            speed=rate))
+        wall = process.check()
+        if not in_master:  # a video shorter than a segment or two: ffmpeg ended before the first look
+            manifest["commands"].append({"step": "poster", "args": poster_args, "wall_seconds": poster.wait(deadline)})
+            sink.put(out_dir, extras)
+        manifest["commands"].append({"step": "ladder", "args": args, "wall_seconds": wall})
+        publisher.sync(final=True)
+        manifest["rungs"], manifest["audio"], _ = master(final=True)
+        if manifest["audio"] is not None:
+            manifest["audio"] = {"playlist": "audio/index.m3u8", **manifest["audio"]}
+        if len(manifest["rungs"]) != len(rungs):
+            raise FfmpegFailed("ffmpeg 没有写出全部清晰度")
+    except BaseException:
+        # nothing half-made stays in the sink (a retry starts from an empty folder)
+        process.kill()
+        process.process.wait()
+        sink.discard()
+        raise
     finally:
-        for process in running:
-            process.kill()
+        poster.kill()
+        process.kill()
     manifest["bytes"] = sum(r["bytes"] for r in manifest["rungs"]) + (manifest["audio"] or {}).get("bytes", 0)
-    manifest["files"] = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
+    manifest["files"] = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*")
+                               if p.is_file() and not p.name.startswith("."))
     manifest["wall_seconds"] = round(time.monotonic() - started, 3)
     report(Progress(1.0, 0.0, True, phase="done", playable_eta_seconds=0.0))
     return manifest

@@ -17,8 +17,13 @@ _PROFILE_IDC = {"Baseline": (0x42, 0x00), "Constrained Baseline": (0x42, 0xE0), 
 
 def media_segments(playlist_path):
     """[(duration, segment file name)] of a media playlist."""
+    return segments_of(Path(playlist_path).read_text())
+
+
+def segments_of(text):
+    """[(duration, segment file name)] of a media playlist's text."""
     segments, duration = [], None
-    for line in Path(playlist_path).read_text().splitlines():
+    for line in text.splitlines():
         if line.startswith("#EXTINF:"):
             duration = float(line[len("#EXTINF:"):].split(",")[0])
         elif line and not line.startswith("#") and duration is not None:

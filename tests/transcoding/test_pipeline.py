@@ -14,7 +14,7 @@ from tests.transcoding.media import rotate_mp4, video
 from transcoding.ladder import plan_rungs
 from transcoding.outputs import FolderSink
 from transcoding.pipeline import transcode
-from transcoding.playlists import media_segments
+from transcoding.playlists import media_segments, segments_of
 from transcoding.validation import validate_video
 
 
@@ -200,25 +200,80 @@ def test_a_job_over_its_time_limit_is_stopped_and_leaves_no_ffmpeg_behind(tmp_pa
     assert stopped.value.timed_out
     left = subprocess.run(["pgrep", "-f", f"ffmpeg .*{source}"], capture_output=True, text=True).stdout
     assert left.strip() == ""
-    assert not (tmp_path / "final" / "720p").exists()
+    # nothing half-made stays where the ladder was going
+    assert not (tmp_path / "final").exists() or not any((tmp_path / "final").rglob("*"))
 
 
-def test_progress_says_which_pass_runs_and_how_long_is_left(hd_ladder):
+def test_progress_says_the_phase_and_how_long_is_left(hd_ladder):
     _, _, progress = hd_ladder
     phases = [p.phase for p in progress]
-    assert phases[-1] == "done" and progress[-1].eta_seconds == 0.0
-    # the first pass (lowest rung + audio) runs before the rest; playable comes with the end of the first
-    assert "second" not in phases or phases.index("second") > max(
-        (i for i, phase in enumerate(phases) if phase == "first"), default=-1)
+    assert set(phases) <= {"encoding", "done"} and phases[-1] == "done" and progress[-1].eta_seconds == 0.0
+    playable = [p.playable for p in progress]
+    assert playable == sorted(playable)  # once playable, it stays so
     for report in progress:
-        if report.phase == "second":
-            # the first pass's measured speed foresees the rest from the moment the second starts
-            assert report.playable and report.playable_eta_seconds == 0.0
-            assert report.eta_seconds is not None and report.eta_seconds >= 0
-        if report.phase == "first":
-            assert not report.playable
-            if report.eta_seconds is not None:
-                assert report.playable_eta_seconds is not None and report.eta_seconds >= report.playable_eta_seconds
+        if report.eta_seconds is not None:
+            assert report.eta_seconds >= 0 and report.playable_eta_seconds is not None
+            assert report.playable_eta_seconds == 0.0 if report.playable else report.eta_seconds >= report.playable_eta_seconds
+
+
+@pytest.fixture(scope="module")
+def minute_lesson(tmp_path_factory):
+    """A minute of 720p at 10 frames a second: four rungs, long enough to be watched while the
+    ladder is made, cheap enough for a test."""
+    return video(tmp_path_factory.mktemp("minute") / "minute.mp4", seconds=60, size="1280x720", rate=10)
+
+
+def test_the_video_plays_while_the_ladder_is_made_and_every_playlist_ends_vod(tmp_path, minute_lesson):
+    final = tmp_path / "final"
+    seen = {}
+
+    def on_progress(progress):
+        if progress.playable and not seen and progress.phase != "done":
+            # what a player finds the moment the video is playable: a master and growing playlists
+            # whose every segment is already there
+            seen["master"] = (final / "master.m3u8").read_text()
+            seen["playlists"] = {name: (final / name / "index.m3u8").read_text()
+                                 for name in ("240p", "audio") if (final / name / "index.m3u8").exists()}
+            seen["missing"] = [f"{name}/{segment}" for name in seen["playlists"]
+                               for _, segment in media_segments(final / name / "index.m3u8")
+                               if not (final / name / segment).exists()]
+            seen["fraction"] = progress.fraction
+
+    facts = validate_video(minute_lesson)
+    manifest = transcode(minute_lesson, tmp_path / "work", facts, FolderSink(final), on_progress=on_progress)
+    assert seen, "never playable before the whole ladder was done"
+    assert seen["fraction"] < 1.0 and "240p/index.m3u8" in seen["master"] and 'URI="audio/index.m3u8"' in seen["master"]
+    assert set(seen["playlists"]) == {"240p", "audio"} and seen["missing"] == []
+    for text in seen["playlists"].values():
+        assert "#EXT-X-PLAYLIST-TYPE:EVENT" in text and "#EXT-X-ENDLIST" not in text
+    # done: every playlist is a finished VOD playlist naming segments that are all there, the same
+    # names as while it grew
+    for name in ("240p", "360p", "540p", "720p", "audio"):
+        text = (final / name / "index.m3u8").read_text()
+        assert "#EXT-X-PLAYLIST-TYPE:VOD" in text and text.rstrip().endswith("#EXT-X-ENDLIST"), name
+        segments = [segment for _, segment in media_segments(final / name / "index.m3u8")]
+        assert segments == [f"seg_{n:05d}.ts" for n in range(len(segments))], name
+        assert len(segments) == 15 or (name == "audio" and len(segments) == 16), name  # AAC ends a frame late
+        assert all((final / name / segment).exists() for segment in segments)
+        if name in seen["playlists"]:
+            grown = [segment for _, segment in segments_of(seen["playlists"][name])]
+            assert segments[:len(grown)] == grown
+    assert sorted(manifest["files"]) == sorted(str(p.relative_to(final)) for p in final.rglob("*") if p.is_file())
+    assert master_variants(final)[-2][1] == "720p/index.m3u8"
+
+
+def test_the_revision_hashes_the_command_the_pipeline_runs(tmp_path):
+    from transcoding import commands
+    from transcoding.ladder import Encoding
+
+    source = video(tmp_path / "r.mp4", seconds=2, size="640x360")
+    facts = validate_video(source)
+    manifest, _, _ = make_ladder(tmp_path, source)
+    [ran] = [c["args"] for c in manifest["commands"] if c["step"] == "ladder"]
+    enc_dir = str(tmp_path / "work" / "encode")
+    hashed = commands.recipe(facts, Encoding.current())[0]
+    assert [arg.replace(str(source), "SOURCE").replace(enc_dir, "OUT") for arg in ran] == hashed
+    assert "event" in hashed and any("var_stream_map" in arg for arg in hashed)
 
 
 def test_the_revision_changes_with_every_setting_that_changes_the_output(tmp_path):
@@ -339,20 +394,19 @@ def test_a_second_ladder_on_the_same_machine_waits_for_a_free_slot(tmp_path, set
         assert index == 0
 
 
-def test_manage_py_transcode_says_when_the_video_will_be_playable_and_done(tmp_path):
+def test_manage_py_transcode_says_when_the_video_will_be_playable_and_done(tmp_path, minute_lesson):
     import io
 
     from django.core.management import call_command
 
-    source = video(tmp_path / "lesson.mp4", seconds=3, size="854x480")
     out, err = io.StringIO(), io.StringIO()
-    call_command("transcode", str(source), out=str(tmp_path / "hls"), stdout=out, stderr=err)
+    call_command("transcode", str(minute_lesson), out=str(tmp_path / "hls"), stdout=out, stderr=err)
     lines = err.getvalue().splitlines()
-    assert lines[0].startswith("第一遍:最低清晰度+音频 ")  # the admin's words for the passes
-    # when the rest of the ladder starts, the video is already playable and the time left is known
-    assert [line for line in lines if re.fullmatch(r"第二遍:其余清晰度 \d+% 可以播放,约剩 \d+:\d\d", line)]
+    assert lines[0].startswith("全部清晰度和音频一起转 ")  # the admin's words for the phase
+    # while the ladder is still being made, the video is already playable and the time left is known
+    assert [line for line in lines if re.fullmatch(r"全部清晰度和音频一起转 \d+% 可以播放,约剩 \d+:\d\d", line)], lines
     assert lines[-1] == "完成 100% 全部完成"
     summary = json.loads(out.getvalue())
-    assert 0 < summary["playable_after_seconds"] <= summary["wall_seconds"]
-    assert [r["name"] for r in summary["rungs"]] == ["240p", "360p"]
+    assert 0 < summary["playable_after_seconds"] < summary["wall_seconds"]
+    assert [r["name"] for r in summary["rungs"]] == ["240p", "360p", "540p", "720p"]
     assert (tmp_path / "hls" / "master.m3u8").exists()

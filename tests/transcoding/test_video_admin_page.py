@@ -37,27 +37,27 @@ def html(client, url):
 
 
 @pytest.mark.django_db
-def test_status_says_playable_the_pass_and_time_left_only_once_measured(editor_client):
+def test_status_says_playable_the_phase_and_time_left_only_once_measured(editor_client):
     asset = VideoAsset.objects.order_by("pk").first()
     # the worker has started but measured nothing yet: no figure at all, not a guess
-    VideoAsset.objects.filter(pk=asset.pk).update(status="processing", progress=0.01, eta_seconds=None, phase="first",
+    VideoAsset.objects.filter(pk=asset.pk).update(status="processing", progress=0.01, eta_seconds=None, phase="encoding",
                                                   playable=False)
     status = editor_client.get(f"{BASE}status/?id={asset.pk}").json()["videos"][0]
-    assert status["phase"] == "第一遍:最低清晰度+音频" and status["eta"] == "" and not status["playable"]
-    # the first rung is live while the rest is being made
-    VideoAsset.objects.filter(pk=asset.pk).update(progress=0.5, eta_seconds=95, phase="second", playable=True,
+    assert status["phase"] == "全部清晰度和音频一起转" and status["eta"] == "" and not status["playable"]
+    # the ladder's first segments are live while the rest is being made
+    VideoAsset.objects.filter(pk=asset.pk).update(progress=0.5, eta_seconds=95, phase="encoding", playable=True,
                                                   output_prefix="videos/hls/x/r/")
     status = editor_client.get(f"{BASE}status/?id={asset.pk}").json()["videos"][0]
-    assert (status["label"], status["phase"], status["eta"], status["playable"]) == ("转码中", "第二遍:其余清晰度", "约剩 1:35", True)
+    assert (status["label"], status["phase"], status["eta"], status["playable"]) == ("转码中", "全部清晰度和音频一起转", "约剩 1:35", True)
     assert status["master_url"] == f"{BASE}files/{asset.pk}/master.m3u8"
     listing = html(editor_client, BASE + "?status=processing")
-    for text in ("可以播放", "第二遍:其余清晰度", "约剩 1:35"):
+    for text in ("可以播放", "全部清晰度和音频一起转", "约剩 1:35"):
         assert text in listing
     edit = html(editor_client, f"{BASE}edit/{asset.pk}/")
-    assert "第二遍:其余清晰度" in edit and "约剩 1:35" in edit and "可以播放" in edit
+    assert "全部清晰度和音频一起转" in edit and "约剩 1:35" in edit and "可以播放" in edit
     # the homepage (editors: videos in progress)
     home = html(editor_client, "/admin/")
-    assert asset.title in home and "第二遍:其余清晰度" in home and "约剩 1:35" in home
+    assert asset.title in home and "全部清晰度和音频一起转" in home and "约剩 1:35" in home
 
 
 @pytest.mark.django_db

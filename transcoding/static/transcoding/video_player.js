@@ -14,7 +14,9 @@
       if (error) error.hidden = false;
     }
     if (window.Hls && window.Hls.isSupported()) {
-      var hls = new window.Hls({ capLevelToPlayerSize: true });
+      // startPosition 0: a ladder still being made has growing (EVENT) playlists, which hls.js
+      // would otherwise join at their end, as a live stream
+      var hls = new window.Hls({ capLevelToPlayerSize: true, startPosition: 0 });
       hls.on(window.Hls.Events.ERROR, function (event, data) { if (data.fatal) failed(); });
       hls.loadSource(url);
       hls.attachMedia(video);
