@@ -31,6 +31,11 @@ Public functions (import them from ``search.analysis``):
     a rare synonym). ``QueryTerms.keys`` holds the keys of each query concept. Changing
     ``synonyms.txt`` therefore needs ``manage.py search_index rebuild``.
 
+``informativeness(word) -> float`` / ``general_rarity(word) -> float``
+    how much a query word tells (0.2 for an everyday word such as 天天, 觉得, 总是 … 1 for a telling
+    one such as 王者, 网瘾), from its frequency in general Chinese (jieba's own dictionary);
+    ``search.backends.base.rank`` scales each word's weight by it.
+
 Every word of the user dictionary and of the synonym list is added to jieba, so a synonym such
 as 不想上学 is a single token on both sides.
 """
@@ -54,7 +59,7 @@ STOPWORDS = HERE / "stopwords.txt"
 __all__ = [
     "segment_for_index", "segment_query", "expand_synonyms", "query_terms", "index_text",
     "QueryTerms", "Concept", "synonym_groups", "synonym_keys", "stopwords", "bigrams", "index_grams",
-    "USERDICT", "SYNONYMS", "STOPWORDS", "feedback_words",
+    "USERDICT", "SYNONYMS", "STOPWORDS", "feedback_words", "general_rarity", "informativeness",
 ]
 
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -107,15 +112,19 @@ def tokenizer():
                 jieba.setLogLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
                 tok.initialize()
+                general = {}  # jieba's own frequency of every word the lexicon adds or re-weights
                 for line in _lines(USERDICT):
                     parts = line.split()
                     freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
                     tag = parts[2] if len(parts) > 2 else None
+                    general.setdefault(normalise(parts[0]), tok.FREQ.get(normalise(parts[0]), 0))
                     tok.add_word(parts[0], freq, tag)
                 for group in synonym_groups():
                     for word in group:
                         if len(word) > 1 and tok.FREQ.get(word, 0) == 0:
+                            general.setdefault(word, 0)
                             tok.add_word(word, 1000)
+                tok.gongyu_general = general
                 _tokenizer = tok
     return _tokenizer
 
@@ -281,6 +290,40 @@ def query_terms(text: str) -> QueryTerms:
         grams.extend(bigrams(word) if len(word) > 1 else [word] if single and not longer else [])
     return QueryTerms(words=tuple(words), groups=groups, partial=partial, keys=keys,
                       concepts=tuple(concepts), grams=tuple(dict.fromkeys(grams)))
+
+
+# Everyday words (天天, 觉得, 不管, 影响, 不爱): how much a query word tells, from its frequency in
+# general Chinese (jieba's dictionary, not this catalogue: the same on every engine and at any
+# index size). A catalogue-rarity weight alone cannot see it: 天天 is in few lessons of a small
+# catalogue, so it weighed as much as the word the parent meant (王者) and pulled up every lesson
+# that says 天天 in its title. Tuned on the dev half only.
+EVERYDAY_RARITY = 9.0   # ln(total / frequency) at or below this: an everyday word (时间, 打, 觉得, 总是)
+TELLING_RARITY = 12.0   # at or above this: a telling word (王者, 没意思, 网瘾)
+EVERYDAY_FLOOR = 0.2    # the least an everyday word counts (it still ranks, it never empties)
+
+
+def general_rarity(word: str) -> float:
+    """ln(total / frequency) of ``word`` in general Chinese: jieba's own dictionary frequency
+    (before Gongyu's lexicon re-weighted it). A word jieba's dictionary lacks: a word of the
+    family-education lexicon counts as telling; any other (a word jieba's HMM found, 不爱, 追着喂)
+    as common as its characters are on average — such words are made of everyday characters."""
+    tok = tokenizer()
+    general = getattr(tok, "gongyu_general", {})
+    freq = general[word] if word in general else tok.FREQ.get(word, 0)
+    if freq > 0:
+        return math.log(tok.total / freq)
+    if word in general or word.isascii():
+        return TELLING_RARITY
+    chars = [tok.FREQ.get(ch, 0) for ch in word]
+    return sum(math.log(tok.total / max(f, 1)) for f in chars) / max(1, len(chars))
+
+
+def informativeness(word: str) -> float:
+    """How much a query word counts next to the others, from ``EVERYDAY_FLOOR`` (an everyday
+    word) to 1 (a telling one), linear in its general rarity in between."""
+    rarity = general_rarity(word)
+    share = (rarity - EVERYDAY_RARITY) / (TELLING_RARITY - EVERYDAY_RARITY)
+    return min(1.0, max(EVERYDAY_FLOOR, share))
 
 
 FEEDBACK_CHARS = 3000  # characters read of each best match (bounds the work per query)

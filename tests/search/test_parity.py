@@ -18,11 +18,14 @@ pytestmark = pytest.mark.django_db
 QUERIES = ["叛逆", "初中 厌学", "中考压力", "孩子总是玩手机怎么办", "手机游戏", "霸凌", "幼小衔接", "红烧肉"]
 
 
-@pytest.mark.parametrize("q", ["孩子总是玩手机怎么办", "中考压力", "幼小衔接"])
+@pytest.mark.parametrize("q", ["孩子总是玩手机怎么办", "幼小衔接"])
 def test_same_top_three(backend, q):
     """Not just one shared page: the same three pages lead, in either engine. (For 叛逆, 手机游戏,
-    初中 and 霸凌 two of the three agree: BM25F weighs a field's length by its weight, FTS5 does
-    not, so pages of near-equal score can swap.)"""
+    初中, 霸凌 and 中考压力 two of the three agree: BM25F weighs a field's length by its weight,
+    FTS5 does not, so pages of near-equal score can swap. 中考压力 was in this list until the
+    everyday word 压力 came to count 0.2 of 中考 (session 7): the third place is then decided by
+    中考 alone, where two exam lessons were already within 0.5 % of each other in Elasticsearch —
+    6.43 and 6.40 — and now swap: 4.40 / 4.54 there, 4.47 / 4.18 in FTS5.)"""
     embedded = get_backend("embedded").search(build_request(q))
     other = backend.search(build_request(q))
     assert set(urls(other)[:3]) == set(urls(embedded)[:3])
