@@ -37,7 +37,8 @@ from . import commands, playlists
 from .ladder import Encoding, output_frame_rate, plan_rungs
 from .runner import FfmpegFailed, FfmpegProcess, Limits, machine_slot
 
-PUBLISH_EVERY_SECONDS = 1.0
+PUBLISH_EVERY_SECONDS = 1.0  # new segments → sink, and a progress report
+FIRST_LOOK_EVERY_SECONDS = 0.25  # until the first segments are there: the wait a teacher sees
 # A rung's declared peak in the master written while ffmpeg runs, before its measured figures: its
 # bit cap plus the MPEG-TS overhead (the final master has the measured peak).
 LIVE_PEAK_SHARE = 1.15
@@ -186,7 +187,7 @@ def _transcode(source, work_dir, facts, sink, captions, report, timeout, encodin
     process = FfmpegProcess(args, limits=limits)
     # The speed is measured only once the poster is done: it shares the CPU at the start, and a
     # speed taken then makes the first estimate long.
-    poster_done, rate, in_master, last_publish = None, None, 0, 0.0
+    poster_done, rate, in_master, last_publish, last_report = None, None, 0, 0.0, 0.0
     try:
         while True:
             ended = process.poll() is not None
@@ -195,21 +196,26 @@ def _transcode(source, work_dir, facts, sink, captions, report, timeout, encodin
                 raise FfmpegFailed("转码超时", timed_out=True)
             if poster_done is None and poster.poll() is not None:
                 poster_done = now
-            if not ended and now - last_publish < PUBLISH_EVERY_SECONDS:
-                time.sleep(0.2)
+            if not ended and now - last_publish < (PUBLISH_EVERY_SECONDS if in_master else FIRST_LOOK_EVERY_SECONDS):
+                time.sleep(0.05 if not in_master else 0.2)
                 continue
             last_publish = now
             if ended:
                 break
             publisher.sync()
+            became_playable = False
             if not in_master and all(publisher.has_segments(n) for n in names[:1] + names[len(rungs):]):
                 manifest["commands"].append({"step": "poster", "args": poster_args,
                                              "wall_seconds": poster.wait(deadline)})
                 poster_done = poster_done or time.monotonic()
                 sink.put(out_dir, extras)
                 in_master = master(final=False)[2]  # playable from here
+                became_playable = True
             elif in_master and sum(publisher.has_segments(r.name) for r in rungs) > in_master:
                 in_master = master(final=False)[2]  # a rung that was late to its first segment
+            if not became_playable and now - last_report < PUBLISH_EVERY_SECONDS:
+                continue
+            last_report = now
             done = min(process.done_seconds, duration)
             if poster_done is not None:
                 rate = process.rate(since=poster_done) or rate

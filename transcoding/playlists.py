@@ -48,12 +48,34 @@ def rendition_stats(directory):
 
 
 def avc_codecs(directory):
-    """The RFC 6381 codec string (e.g. avc1.4d401e) of the first segment of a rendition."""
+    """The RFC 6381 codec string (e.g. avc1.4d401e) of the first segment of a rendition: profile,
+    constraint flags and level as the stream's sequence parameter set says (read from the bytes —
+    no ffprobe while the video waits to become playable), else as ffprobe reports them."""
     _, first = media_segments(Path(directory) / "index.m3u8")[0]
+    with open(Path(directory) / first, "rb") as segment:
+        head = segment.read(64 * 1024)
+    at = _sps_at(head)
+    if at is not None:
+        return f"avc1.{head[at]:02x}{head[at + 1]:02x}{head[at + 2]:02x}"
     info = ffmpeg.probe(str(Path(directory) / first), select_streams="v:0")
     stream = info["streams"][0]
     idc, constraints = _PROFILE_IDC.get(stream.get("profile", "High"), (0x64, 0x00))
     return f"avc1.{idc:02x}{constraints:02x}{int(stream.get('level', 31)):02x}"
+
+
+def _sps_at(data):
+    """Where profile_idc of the first H.264 SPS (NAL type 7 after a 00 00 01 start code) is in
+    ``data``, if its three bytes lie inside one MPEG-TS packet (x264 writes it right after the first
+    access unit delimiter, near the start of the first video packet)."""
+    start = 0
+    while (found := data.find(b"\x00\x00\x01", start)) != -1:
+        at = found + 3
+        if at + 3 < len(data) and data[at] & 0x1F == 7 and data[at] & 0x80 == 0:
+            profile = at + 1
+            if profile // 188 == (profile + 2) // 188 and data[profile] in (66, 77, 88, 100):
+                return profile
+        start = found + 1
+    return None
 
 
 def captions_playlist(duration):

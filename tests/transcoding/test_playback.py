@@ -26,10 +26,10 @@ PAGE = """<!doctype html><meta charset="utf-8"><title>player</title>
 <script src="hls.min.js"></script>
 <script>
 window.errors = [];
-window.play = function (elementId, url, useHls) {
+window.play = function (elementId, url, useHls, config) {
   const media = document.getElementById(elementId);
   if (useHls) {
-    const hls = new Hls({ startLevel: 0 });
+    const hls = new Hls(Object.assign({ startLevel: 0 }, config || {}));
     hls.on(Hls.Events.ERROR, (e, data) => { if (data.fatal) window.errors.push(data.details); });
     hls.on(Hls.Events.MANIFEST_PARSED, (e, data) => { window.levels = data.levels.map(l => l.height); });
     window.fragLevels = [];
@@ -56,6 +56,15 @@ def served_ladder(tmp_path_factory):
     root = tmp_path_factory.mktemp("player")
     source = video(root / "lesson.mp4", seconds=12, size="854x480")
     transcode(source, root / "work", validate_video(source), FolderSink(root / "ladder"))
+    # a ladder as the admin preview finds it while ffmpeg still runs: the sink's folder copied the
+    # moment the video became playable (growing EVENT playlists, no #EXT-X-ENDLIST yet)
+    minute = video(root / "minute.mp4", seconds=60, size="854x480", rate=10)
+
+    def snapshot(progress):
+        if progress.playable and progress.phase != "done" and not (root / "growing").exists():
+            shutil.copytree(root / "minute-ladder", root / "growing")
+
+    transcode(minute, root / "work", validate_video(minute), FolderSink(root / "minute-ladder"), on_progress=snapshot)
     shutil.copy(HLS_JS, root / "hls.min.js")
     (root / "index.html").write_text(PAGE, encoding="utf-8")
     handler = functools.partial(QuietHandler, directory=str(root))
@@ -121,4 +130,20 @@ def test_native_hls_where_chromium_has_it(page):
     assert tab.evaluate("play('v', 'ladder/master.m3u8', false)") == "playing"
     assert advances(tab, "v") > 1.5
     assert tab.evaluate("window.errors") == []
+    tab.close()
+
+
+def test_hls_js_plays_a_ladder_that_is_still_growing_from_its_start(page):
+    import urllib.request
+
+    browser, url = page
+    with urllib.request.urlopen(url + "growing/240p/index.m3u8", timeout=30) as response:
+        playlist = response.read().decode()
+    assert "#EXT-X-PLAYLIST-TYPE:EVENT" in playlist and "#EXT-X-ENDLIST" not in playlist
+    tab, outside = open_player(browser, url)
+    # the admin preview's setting (video_player.js): from the start, not from the growing end
+    assert tab.evaluate("play('v', 'growing/master.m3u8', true, { startPosition: 0 })") == "playing"
+    assert advances(tab, "v") > 1.5
+    assert tab.evaluate("window.hls.levels[window.hls.currentLevel].details.live") is True  # no ENDLIST yet
+    assert tab.evaluate("window.errors") == [] and outside == []
     tab.close()
