@@ -310,8 +310,10 @@ def search_until_found(base, word, url, started):
     return time.monotonic() - started
 
 
-def first_search_bytes(base, queries):
-    """{query: bytes on the wire for the first search in a fresh browser (no cache)}."""
+def first_search_bytes(base, queries, detail=False):
+    """{query: bytes on the wire for the first search in a fresh browser (no cache)}; with
+    ``detail``, {query: {"sizes": {url: bytes}, "searched": [words looked up]}} (bench/search_bytes.py
+    splits them by kind)."""
     from playwright.sync_api import sync_playwright
 
     from tests.site.search_eval import CHROMIUM_ARGS
@@ -324,18 +326,20 @@ def first_search_bytes(base, queries):
             # from its own cache and hide the bytes.
             context = browser.new_context(service_workers="block")
             page = context.new_page()
-            sizes = {}
+            finished = []
 
-            def on_finished(request, sizes=sizes):
-                if "/pagefind/" in request.url or "/assets/javascripts/search." in request.url:
-                    sizes[request.url] = request.sizes()["responseBodySize"]
+            def on_finished(request, finished=finished):
+                if "/pagefind/" in request.url or "/assets/javascripts/search" in request.url:
+                    finished.append(request)
 
             page.on("requestfinished", on_finished)
             page.goto(base + "/search/")
             page.wait_for_function("typeof window.gongyuSearch === 'function'")
-            page.evaluate("q => window.gongyuSearch(q)", query)
+            found = page.evaluate("q => window.gongyuSearch(q)", query)
             page.wait_for_load_state("networkidle")
-            out[query] = sum(sizes.values())
+            # Sizes are read while the page is still open (a closed one cannot answer).
+            sizes = {r.url: r.sizes()["responseBodySize"] for r in finished}
+            out[query] = {"sizes": sizes, "searched": found.get("searched", [])} if detail else sum(sizes.values())
             context.close()
         browser.close()
     return out

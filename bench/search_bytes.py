@@ -13,7 +13,8 @@ For every judged query (tests/search/judged.yaml and tests/search/parents/*.yaml
 context (empty cache, no service worker) opens /search/ and runs the query once; the bytes of every
 search request (gzip on the wire as ``bench/serve_site.py`` serves it) are summed and split by kind:
 Pagefind's runtime (pagefind.js + wasm), its entry and metadata files, index chunks, filter chunks,
-fragments (one per result whose text is read), ``site.json`` and ``search.js``. Prints min /
+fragments (one per result whose text is read), the first-screen term and card files
+(``pagefind/fs/``, cms/publishing/firstscreen.py), ``site.json`` and ``search.js``. Prints min /
 median / max, the worst five and the mean breakdown, with ``uptime`` before and after.
 """
 
@@ -39,7 +40,8 @@ def parse():
     parser.add_argument("--limit", type=int, default=0, help="only the first K queries (a quick look)")
     parser.add_argument("--rebuild", action="store_true", help="generate and build the site again")
     parser.add_argument("--reindex", action="store_true", help="re-run the search index and site.json")
-    parser.add_argument("--site-json", action="store_true", help="write site.json (the vocabulary) again, not the index")
+    parser.add_argument("--site-json", action="store_true",
+                        help="write site.json (the vocabulary) and the first-screen files again, not Pagefind's index")
     parser.add_argument("--js", default=str(REPO / "site/overrides/assets/javascripts/search.js"))
     parser.add_argument("--json", help="write {layout: {query: {kind: bytes}}} to this file")
     return parser.parse_args()
@@ -56,6 +58,8 @@ tempfile.mkdtemp = lambda *a, **k: str(BASE)
 from bench import publish as bench  # noqa: E402
 
 KINDS = [
+    ("terms", re.compile(r"/pagefind/fs/t/")),
+    ("cards", re.compile(r"/pagefind/fs/c/")),
     ("runtime", re.compile(r"/pagefind\.js$|\.pagefind$|wasm")),
     ("entry", re.compile(r"pagefind-entry\.json$")),
     ("meta", re.compile(r"\.pf_meta$")),
@@ -100,6 +104,7 @@ def searchable_files(out):
 
 def reindex(live, index=True):
     """The built pages' search index and site.json again, with the working tree's code."""
+    from cms.publishing import firstscreen
     from cms.publishing.searchindex import index_shards, write_site_json
     from cms.publishing.vocabulary import Vocabulary
 
@@ -116,8 +121,15 @@ def reindex(live, index=True):
 
     texts = [t for model in (CoursePage, LessonPage, StudioPage) for t in model.objects.live().values_list("title", flat=True)]
     texts += list(Problem.objects.values_list("title", flat=True))
-    words = dict(Vocabulary().browser_vocabulary(texts), kinds=site["vocabulary"].get("kinds", {}))
+    t_fs = time.monotonic()
+    pages = dict(rows.values_list("path", "page_id"))
+    first_screen = firstscreen.update(live, None, pages, full=True)
+    t_fs = time.monotonic() - t_fs
+    words = dict(Vocabulary().browser_vocabulary(texts), kinds=site["vocabulary"].get("kinds", {}), fs=first_screen)
     write_site_json(live, sorted(shards), words, site.get("gone", []))
+    print(f"first-screen files of {len(pages)} pages written in {t_fs:.0f} s: {first_screen['files']} term files, "
+          f"{len(list((live / firstscreen.ROOT / 'c').glob('*.json')))} card files, "
+          f"{sum(f.stat().st_size for f in (live / firstscreen.ROOT).rglob('*.json')) / 2**20:.1f} MB")
     print(f"re-indexed {len(shards)} shards and wrote site.json in {time.monotonic() - started:.0f} s; {peak_child()}"
           if index else f"wrote site.json and the word lists in {time.monotonic() - started:.0f} s")
 
@@ -140,43 +152,20 @@ def install_js(root):
 
 
 def measure(base, queries):
-    """{query: {kind: bytes, "fragments": n}} for one first search each in a fresh context."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.site.search_eval import CHROMIUM_ARGS
-
+    """{query: {kind: bytes, "fragments": n, …}} for one first search each in a fresh context
+    (``bench/publish.py``'s ``first_search_bytes``, split by kind)."""
     out = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        for query in queries:
-            context = browser.new_context(service_workers="block")
-            page = context.new_page()
-            finished = []
-
-            def on_finished(request, finished=finished):
-                if "/pagefind/" in request.url or "/assets/javascripts/search" in request.url:
-                    finished.append(request)
-
-            page.on("requestfinished", on_finished)
-            page.goto(base + "/search/")
-            page.wait_for_function("typeof window.gongyuSearch === 'function'")
-            found = page.evaluate("q => window.gongyuSearch(q)", query)
-            page.wait_for_load_state("networkidle")
-            # Sizes are read while the page is still open (a closed one cannot answer).
-            sizes = {r.url: r.sizes()["responseBodySize"] for r in finished}
-            row = {}
-            for url, size in sizes.items():
-                k = kind_of(url)
-                row[k] = row.get(k, 0) + size
-                if k == "fragment":
-                    row["fragments"] = row.get("fragments", 0) + 1
-                if k == "index":
-                    row["chunks"] = row.get("chunks", 0) + 1
-            row["total"] = sum(sizes.values())
-            row["searched"] = found.get("searched", [])
-            out[query] = row
-            context.close()
-        browser.close()
+    for query, found in bench.first_search_bytes(base, queries, detail=True).items():
+        row = {}
+        for url, size in found["sizes"].items():
+            k = kind_of(url)
+            row[k] = row.get(k, 0) + size
+            if k in ("fragment", "index", "cards", "terms"):
+                count = {"fragment": "fragments", "index": "chunks"}.get(k, k + " files")
+                row[count] = row.get(count, 0) + 1
+        row["total"] = sum(found["sizes"].values())
+        row["searched"] = found["searched"]
+        out[query] = row
     return out
 
 
@@ -189,11 +178,14 @@ def summary(label, rows):
     means = {k: statistics.mean(r.get(k, 0) for r in rows.values()) for k in kinds}
     print("  mean by kind: " + ", ".join(f"{k} {v / 1024:.1f}" for k, v in means.items() if v) + " KB; "
           f"fragments {statistics.mean(r.get('fragments', 0) for r in rows.values()):.1f}, "
-          f"index chunks {statistics.mean(r.get('chunks', 0) for r in rows.values()):.1f} a query")
+          f"index chunks {statistics.mean(r.get('chunks', 0) for r in rows.values()):.1f}, "
+          f"term files {statistics.mean(r.get('terms files', 0) for r in rows.values()):.1f}, "
+          f"card files {statistics.mean(r.get('cards files', 0) for r in rows.values()):.1f} a query; "
+          f"Pagefind opened by {sum(bool(r.get('runtime')) for r in rows.values())} queries")
     for q, r in sorted(rows.items(), key=lambda kv: -kv[1]["total"])[:5]:
         print(f"  worst {r['total'] / 1024:6.0f} KB  {q}  ("
               + ", ".join(f"{k} {r[k] / 1024:.0f}" for k in kinds if r.get(k)) + f"; {r.get('fragments', 0)} fragments, "
-              f"{r.get('chunks', 0)} chunks; searched {'/'.join(r.get('searched', []))})")
+              f"{r.get('chunks', 0)} chunks, {r.get('terms files', 0)} term files, {r.get('cards files', 0)} card files; searched {'/'.join(r.get('searched', []))})")
 
 
 def main():

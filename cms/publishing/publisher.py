@@ -39,6 +39,7 @@ from wagtail.models import Page
 
 from cms.core.vocabulary import SEARCHABLE, browser_data
 
+from . import firstscreen
 from . import release as releases
 from .models import OutputDependency, PublishedFile, SiteTarget
 from .pages import fingerprint, membership, own_paths, plan, shard_of, shown_pages, taxon_paths
@@ -477,9 +478,24 @@ def _index_search(build: Build, root: Path):
     # The kinds' Chinese labels travel as generated data (site.json → vocabulary.kinds), so the
     # site's JavaScript holds no copy of them.
     words = dict(build.vocabulary.browser_vocabulary(texts, build.cache / "vocabulary.pickle"),
-                 kinds=browser_data()["labels"])
+                 kinds=browser_data()["labels"], fs=_first_screen(build, root))
     write_site_json(root, build.live_shards, words, sorted(set(build.gone)))
     build.result.shards_indexed = sorted(build.changed_shards)
+
+
+def _first_screen(build: Build, root: Path) -> dict:
+    """The first-screen search files (``firstscreen``): every searchable page on a full build, the
+    pages this publish wrote or removed otherwise."""
+    if build.full:
+        pages = {o.path: o.page_id for o in build.outputs if o.shard is not None}
+        return firstscreen.update(root, build.cache / "firstscreen", pages, full=True)
+    written = {path: record[0].page_id for path, record in build.records.items() if record[0].shard is not None}
+    removed = {p: build.known[p].page_id for p in build.stale if p in build.known and build.known[p].shard is not None}
+
+    def everything():
+        rows = PublishedFile.objects.filter(target=build.target, shard__isnull=False)
+        return dict(rows.values_list("path", "page_id"))
+    return firstscreen.update(root, build.cache / "firstscreen", written, removed, everything=everything)
 
 
 # -- 4. go live -----------------------------------------------------------------------------------

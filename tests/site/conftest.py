@@ -126,3 +126,18 @@ def built_site(django_db_setup, django_db_blocker, tmp_path_factory):
 def site_url(built_site):
     with serve(built_site["out"]) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium through Playwright, one per test module. A module whose site is built by a
+    fixture asks for that fixture first (or overrides this one), so the build runs before
+    Playwright's loop starts."""
+    from playwright.sync_api import sync_playwright
+
+    from .search_eval import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

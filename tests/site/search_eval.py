@@ -5,7 +5,7 @@ Usable from the tests and by hand:
     .venv/bin/python -m tests.site.search_eval --parents [--verbose] [--heldout]
         (the parents' judged set, tests/search/parents: a small site of its items is built with
         the real page search markup (site/templates/_macros.html search_meta), the real Pagefind
-        shard builder and site.json vocabulary (cms.publishing), and searched with the real
+        shard builder, first-screen files and site.json vocabulary (cms.publishing), and searched with the real
         search.js in chromium; prints the dev half's figures, and the held-out half's only with
         --heldout: it is measured once at the end of a change, never tuned on)
 """
@@ -73,6 +73,7 @@ def build_parents_site(root: Path):
     """The parents' items as pages with the site's search markup, indexed into one Pagefind shard."""
     import jinja2
 
+    from cms.publishing import firstscreen
     from cms.publishing.searchindex import index_shards, write_site_json
     from cms.publishing.vocabulary import Vocabulary
     from search.relevance import STAGE_NAMES, item_url, parents_items
@@ -101,7 +102,8 @@ def build_parents_site(root: Path):
     (root / "search" / "index.html").write_text(SEARCH_PAGE, encoding="utf-8")
     shutil.copy(ROOT / "site" / "overrides" / "assets" / "javascripts" / "search.js", root / "search.js")
     index_shards(root, {0: files})
-    write_site_json(root, [0], vocabulary.browser_vocabulary(titles), [])
+    first_screen = firstscreen.update(root, None, {rel: n + 1 for n, rel in enumerate(files)}, full=True)
+    write_site_json(root, [0], dict(vocabulary.browser_vocabulary(titles), fs=first_screen), [])
     return root
 
 

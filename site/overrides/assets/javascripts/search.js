@@ -32,29 +32,37 @@
   function setup() {
     if (state) return state;
     state = fetch("/pagefind/site.json", { cache: "no-cache" }).then(function (r) { return r.json(); }).then(function (site) {
-      var shards = site.shards;
-      return import(shards[0] + "pagefind.js").then(function (pagefind) {
-        return pagefind.options({ basePath: shards[0], excerptLength: 30,
-                                  ranking: { termSaturation: 1.0, termFrequency: 0.8, pageLength: 0.6 } }).then(function () {
-          return Promise.all(shards.slice(1).map(function (s) { return pagefind.mergeIndex(s); }));
-        }).then(function () {
-          var vocab = site.vocabulary;
-          /* The kinds' labels from the one vocabulary (cms.core), when the publisher wrote them. */
-          Object.keys(vocab.kinds || {}).forEach(function (k) { KIND[k] = vocab.kinds[k]; });
-          var dict = new Set(vocab.words || []), stop = new Set(vocab.stopwords), syn = new Map();
-          var maxLen = 1;
-          vocab.synonyms.forEach(function (group) {
-            group.forEach(function (w) { dict.add(w); syn.set(w, group); });
-          });
-          stop.forEach(function (w) { dict.add(w); });
-          dict.forEach(function (w) { if (w.length > maxLen) maxLen = w.length; });
-          return { pagefind: pagefind, dict: dict, stop: stop, syn: syn, maxLen: Math.min(maxLen, 8),
-                   gone: new Set(site.gone || []), shelves: vocab.shelves || [], size: vocab.size || 1000,
-                   buckets: vocab.buckets || 0, loaded: new Map(), general: new Set() };
-        });
+      var vocab = site.vocabulary;
+      /* The kinds' labels from the one vocabulary (cms.core), when the publisher wrote them. */
+      Object.keys(vocab.kinds || {}).forEach(function (k) { KIND[k] = vocab.kinds[k]; });
+      var dict = new Set(vocab.words || []), stop = new Set(vocab.stopwords), syn = new Map();
+      var maxLen = 1;
+      vocab.synonyms.forEach(function (group) {
+        group.forEach(function (w) { dict.add(w); syn.set(w, group); });
       });
+      stop.forEach(function (w) { dict.add(w); });
+      dict.forEach(function (w) { if (w.length > maxLen) maxLen = w.length; });
+      return { shards: site.shards, pagefindReady: null, fs: vocab.fs || null, termFiles: new Map(), cardFiles: new Map(),
+               dict: dict, stop: stop, syn: syn, maxLen: Math.min(maxLen, 8),
+               gone: new Set(site.gone || []), shelves: vocab.shelves || [], size: vocab.size || 1000,
+               buckets: vocab.buckets || 0, loaded: new Map(), general: new Set() };
     });
     return state;
+  }
+
+  /* Pagefind (its runtime, the shards' metadata) only when a search needs it: filters, deep text
+     behind 「更多结果」, or a query the first-screen files cannot answer. */
+  function pagefindOf(ctx) {
+    if (ctx.pagefindReady) return ctx.pagefindReady;
+    var shards = ctx.shards;
+    ctx.pagefindReady = import(shards[0] + "pagefind.js").then(function (pagefind) {
+      return pagefind.options({ basePath: shards[0], excerptLength: 30,
+                                ranking: { termSaturation: 1.0, termFrequency: 0.8, pageLength: 0.6 } }).then(function () {
+        return Promise.all(shards.slice(1).map(function (s) { return pagefind.mergeIndex(s); }));
+      }).then(function () { ctx.pagefind = pagefind; return pagefind; });
+    });
+    ctx.pagefindReady.catch(function () { ctx.pagefindReady = null; });
+    return ctx.pagefindReady;
   }
 
   /* The word lists (pagefind/words/<n>.json, by first character) of the query's characters:
@@ -313,22 +321,239 @@
     });
   }
 
-  /* {terms, shelves, plan}: ``plan.kept`` are the checked results so far, best first; more are
-     checked on demand (``fill``). */
+  /* ---- The first screen (issue 17): pagefind/fs/, written at publish time (cms/publishing/
+     firstscreen.py). Per term: how many pages have it (df) and its best pages with a score (title,
+     problems, synonym terms, lead), in t/<fnv1a(term) % files>.json; result cards by page id in
+     c/<id / per>.json. A first search fetches its words' term files and the cards it shows: its
+     bytes do not grow with the catalogue. */
+  function bucketOf(word, n) {
+    var h = 2166136261;
+    for (var ch of word) { h ^= ch.codePointAt(0); h = Math.imul(h, 16777619) >>> 0; }
+    return h % n;
+  }
+
+  function fsFile(ctx, cache, path) {
+    if (!cache.has(path)) {
+      cache.set(path, fetch(path, { cache: "no-cache" }).then(function (r) { return r.ok ? r.json() : {}; }).catch(function () {
+        cache.delete(path);
+        return {};
+      }));
+    }
+    return cache.get(path);
+  }
+
+  /* {word: [df, id, score, id, score…] or undefined} for the given words. */
+  function fsTerms(ctx, words) {
+    var wanted = Array.from(new Set(words));
+    return Promise.all(wanted.map(function (w) {
+      ctx.searched.push(w);
+      return fsFile(ctx, ctx.termFiles, "/pagefind/fs/t/" + bucketOf(w, ctx.fs.files) + ".json").then(function (f) { return f[w]; });
+    })).then(function (rows) {
+      var out = new Map();
+      wanted.forEach(function (w, i) { out.set(w, rows[i]); });
+      return out;
+    });
+  }
+
+  function fsCards(ctx, ids) {
+    var per = ctx.fs.per || 8;
+    return Promise.all(ids.map(function (id) {
+      return fsFile(ctx, ctx.cardFiles, "/pagefind/fs/c/" + Math.floor(id / per) + ".json").then(function (f) { return f[id]; });
+    }));
+  }
+
+  function cardData(card) {
+    var meta = { title: card.t, kind: card.k, facts: card.f, summary: card.s };
+    if (card.i) { meta.image = card.i[0]; meta.image_srcset = card.i[1]; meta.image_avif = card.i[2]; meta.image_webp = card.i[3]; }
+    return { url: card.u, meta: meta };
+  }
+
+  /* One concept's pages from the term rows of its words: {id: best weighted score}, with how the
+     page was found (its own word or a synonym: whole; pieces/bigrams: partial). */
+  function fsHits(concept, rows, words, weight, kind) {
+    words.forEach(function (w) {
+      var row = rows.get(w);
+      if (!row) return;
+      if (kind !== "piece") concept.df = Math.max(concept.df, row[0]);
+      if (row[0] > (row.length - 1) / 2) concept.truncated = true;
+      for (var i = 1; i + 1 < row.length; i += 2) {
+        var id = row[i], s = row[i + 1] * weight;
+        var h = concept.hits.get(id);
+        if (!h) { h = { score: 0, whole: false, pieces: new Set() }; concept.hits.set(id, h); }
+        if (s > h.score) h.score = s;
+        if (kind === "piece") h.pieces.add(w); else h.whole = true;
+      }
+    });
+  }
+
+  /* The query's concepts from the first-screen files: the parent's word first; its synonyms when
+     it finds little; the known words inside it, then its bigrams, when it is unknown or finds
+     little (as searchConcept does with Pagefind). */
+  function fsConcepts(ctx, terms) {
+    var concepts = terms.map(function (t) {
+      var group = ctx.syn.get(t.w) || [t.w];
+      return { term: t, words: [t.w].concat(group.filter(function (w) { return w !== t.w; })), hits: new Map(), df: 0,
+               truncated: false, optional: !!t.optional, weight: t.optional ? 0.5 : 1, pieces: null, grams: false };
+    });
+    return fsTerms(ctx, concepts.map(function (c) { return c.term.w; })).then(function (rows) {
+      concepts.forEach(function (c) { fsHits(c, rows, [c.term.w], 1, "own"); });
+      var few = concepts.filter(function (c) { return c.hits.size < SYNONYMS_BELOW && c.words.length > 1; });
+      return fsTerms(ctx, [].concat.apply([], few.map(function (c) { return c.words.slice(1); }))).then(function (rows) {
+        few.forEach(function (c) { fsHits(c, rows, c.words.slice(1), 0.7, "synonym"); });
+      });
+    }).then(function () {
+      var split = concepts.filter(function (c) {
+        var t = c.term;
+        if ((t.known && c.hits.size >= SYNONYMS_BELOW) || t.w.length < 2 || /^[\x00-\x7f]+$/.test(t.w)) return false;
+        var pieces = t.w.length > 2 ? subWords(ctx, t.w) : [];
+        if (!pieces.length && c.hits.size && t.known) return false;
+        if (!pieces.length) { pieces = bigramsOf(t.w); c.grams = true; }
+        c.pieces = pieces;
+        c.words = c.words.concat(pieces);
+        return true;
+      });
+      return fsTerms(ctx, [].concat.apply([], split.map(function (c) { return c.pieces; }))).then(function (rows) {
+        split.forEach(function (c) { fsHits(c, rows, c.pieces, 0.4, "piece"); });
+        return concepts;
+      });
+    });
+  }
+
+  /* Coordination over the query's concepts weighted by rarity, as on the server: the share of the
+     query a page holds first, then its field scores relative to each concept's best page. Pages
+     found through bigrams only answer when no page holds a word the parent typed; a page holding
+     only an optional single character (做) is noise. */
+  function fsPages(concepts, strict) {
+    var pages = new Map();
+    concepts.forEach(function (c) {
+      var top = 0;
+      c.hits.forEach(function (h) { if (h.score > top) top = h.score; });
+      c.hits.forEach(function (h, id) {
+        /* bigrams alone count only when the page holds at least half of them (多动证 -> 多动) */
+        if (strict && !h.whole && c.grams && h.pieces.size * 2 < c.pieces.length) return;
+        var p = pages.get(id) || { id: id, covered: 0, score: 0, anchored: false, partial: false, wholes: 0 };
+        p.covered += h.whole ? c.weight : c.weight * 0.5;
+        p.score += (top > 0 ? h.score / top : 0) * c.weight;
+        if (!c.optional && h.whole) { p.anchored = true; p.wholes += 1; }
+        if (!c.optional && !h.whole) p.partial = true;
+        pages.set(id, p);
+      });
+    });
+    return pages;
+  }
+
+  function fsRank(ctx, concepts) {
+    var size = Math.max(ctx.fs.pages || ctx.size, 1);
+    concepts.forEach(function (c) { c.weight = c.weight * Math.log(1 + size / (1 + c.df || 1)); });
+    var total = concepts.reduce(function (n, c) { return n + c.weight; }, 0) || 1;
+    var pages = fsPages(concepts, true);
+    /* A common word's list holds only its best pages, so two bigrams' lists may not meet
+       (亲子阅读 -> 亲子, 阅读): then pages with one of them are the closest results. */
+    if (!pages.size) pages = fsPages(concepts, false);
+    var required = concepts.filter(function (c) { return !c.optional; }).length;
+    var list = Array.from(pages.values()).filter(function (p) { return p.anchored || p.partial; });
+    if (list.some(function (p) { return p.anchored; })) list = list.filter(function (p) { return p.anchored; });
+    list.forEach(function (p) {
+      p.all = p.wholes === required;
+      p.rank = p.score * Math.pow(0.2 + p.covered / total, 2);
+    });
+    list.sort(function (a, b) { return b.rank - a.rank || a.id - b.id; });
+    var complete = list.some(function (p) { return p.all; });
+    var truncated = concepts.some(function (c) { return c.truncated && !c.optional; });
+    /* an estimate while some word has more pages than its term file lists */
+    var minDf = Math.min.apply(null, concepts.filter(function (c) { return !c.optional; }).map(function (c) { return c.df; }).concat([Infinity]));
+    var counted = complete ? list.filter(function (p) { return p.all; }).length : list.length;
+    return { list: list, complete: complete, truncated: truncated,
+             estimate: truncated && isFinite(minDf) ? Math.max(list.length, complete ? Math.max(counted, minDf) : minDf) : list.length };
+  }
+
+  /* A plan over the first-screen list: cards are read for the results about to be shown;
+     「更多结果」 past its end goes on with Pagefind (deep text, pages past a term's best ones),
+     never repeating a page already shown. */
+  function fsPlan(ctx, terms, ranked) {
+    var plan = { kept: [], fsKept: [], candidates: ranked.list, next: 0, seen: new Set(), complete: ranked.complete,
+                 more: true, estimate: ranked.estimate, deep: null, deepDone: false, checked: 0 };
+    /* ``deep``: go on with Pagefind past the list's end (「更多结果」, never the first screen) */
+    plan.fill = function (want, deep) {
+      var need = want - plan.kept.length;
+      if (need <= 0) return Promise.resolve(plan);
+      if (plan.next < plan.candidates.length) {
+        var batch = plan.candidates.slice(plan.next, plan.next + need);
+        plan.next += batch.length;
+        plan.checked += batch.length;
+        return fsCards(ctx, batch.map(function (p) { return p.id; })).then(function (cards) {
+          cards.forEach(function (card) {
+            if (!card || ctx.gone.has(card.u) || plan.seen.has(card.u)) return;
+            plan.seen.add(card.u);
+            plan.fsKept.push({ data: cardData(card) });
+          });
+          plan.kept = plan.fsKept.slice();
+          plan.more = true;
+          return plan.fill(want, deep);
+        });
+      }
+      if (plan.deepDone) { plan.more = false; return Promise.resolve(plan); }
+      if (deep === false) return Promise.resolve(plan);
+      var deep = plan.deep ? Promise.resolve(plan.deep) : pagefindPlan(ctx, terms, {}, plan.seen).then(function (d) {
+        plan.deep = d;
+        return d;
+      });
+      return deep.then(function (d) {
+        return fill(ctx, d, want - plan.fsKept.length, PAGE * 3);
+      }).then(function (d) {
+        plan.kept = plan.fsKept.concat(d.kept);
+        plan.deepDone = !d.more;
+        plan.more = d.more;
+        plan.estimate = plan.fsKept.length + d.estimate;
+        return plan;
+      });
+    };
+    return plan;
+  }
+
+  /* The Pagefind plan of the query's terms (deep text, filters, or no first-screen answer);
+     ``seen``: pages already shown. */
+  function pagefindPlan(ctx, terms, filters, seen) {
+    return pagefindOf(ctx).then(function () {
+      return Promise.all(terms.map(function (t) { return searchConcept(ctx, t, filters); }));
+    }).then(function (concepts) {
+      var plan = prerank(ctx, concepts);
+      if (seen) plan.seen = seen;
+      plan.fill = function (want) { return fill(ctx, plan, want, PAGE * 3); };
+      return plan;
+    });
+  }
+
+  /* {terms, shelves, plan}: ``plan.kept`` are the results so far, best first; more are read on
+     demand (``plan.fill``). The first-screen files answer first; Pagefind when a filter is set,
+     when they are missing, or when they find nothing. */
   function query(text, filters) {
     return setup().then(function (ctx) {
       return loadWords(ctx, text).then(function () { return ctx; });
     }).then(function (ctx) {
       var terms = segment(ctx, text);
-      ctx.searched = [];  /* the words given to Pagefind (each costs an index chunk per shard) */
-      var none = { concepts: [], total: 1, candidates: [], next: 0, kept: [], seen: new Set(), anchored: false,
-                   complete: true, checked: 0 };
-      if (!terms.length) return fill(ctx, none, PAGE, 0).then(function (plan) { return { terms: [], shelves: [], plan: plan, ctx: ctx }; });
-      return Promise.all(terms.map(function (t) { return searchConcept(ctx, t, filters); })).then(function (concepts) {
-        return fill(ctx, prerank(ctx, concepts), PAGE, FIRST_CHECK).then(function (plan) {
-          return { terms: terms.map(function (t) { return t.w; }), plan: plan, ctx: ctx,
-                   shelves: Object.keys(filters).length ? [] : shelfResults(ctx, terms) };
-        });
+      ctx.searched = [];  /* the words looked up (first-screen term files, or Pagefind) */
+      var done = function (plan) {
+        return { terms: terms.map(function (t) { return t.w; }), plan: plan, ctx: ctx,
+                 shelves: Object.keys(filters).length ? [] : shelfResults(ctx, terms) };
+      };
+      var none = { kept: [], more: false, complete: true, estimate: 0, checked: 0,
+                   fill: function () { return Promise.resolve(none); } };
+      if (!terms.length) return done(none);
+      var viaPagefind = function () {
+        return pagefindPlan(ctx, terms, filters).then(function (plan) {
+          return fill(ctx, plan, PAGE, FIRST_CHECK);
+        }).then(done);
+      };
+      if (!ctx.fs || Object.keys(filters).length) return viaPagefind();
+      return fsConcepts(ctx, terms).then(function (concepts) {
+        var ranked = fsRank(ctx, concepts);
+        /* Nothing: the first-screen files hold the same text Pagefind's copy does (title, metadata,
+           synonyms, lead, the first 400 characters), so Pagefind is asked only when some word is
+           on the site and its list did not reach the pages (a page past a term's best ones). */
+        var known = concepts.some(function (c) { return !c.optional && c.hits.size; });
+        if (!ranked.list.length) return known ? viaPagefind() : done(none);
+        return fsPlan(ctx, terms, ranked).fill(PAGE, false).then(done);
       });
     });
   }
@@ -347,7 +572,7 @@
   }
 
   function showFilters(ctx, selected) {
-    return ctx.pagefind.filters().then(function (available) {
+    return pagefindOf(ctx).then(function (pagefind) { return pagefind.filters(); }).then(function (available) {
       filterBox.querySelectorAll("label").forEach(function (n) { n.remove(); });
       FILTERS.forEach(function (name) {
         var values = Object.keys(available[name] || {}).sort();
@@ -464,7 +689,7 @@
       more.addEventListener("click", function () {
         more.disabled = true;
         document.body.removeAttribute("data-search-done");
-        fill(out.ctx, plan, shown + PAGE - out.shelves.length, PAGE * 3).then(function () {
+        plan.fill(shown + PAGE - out.shelves.length).then(function () {
           if (id !== runId) return;
           more.disabled = false;
           render();
