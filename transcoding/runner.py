@@ -94,18 +94,19 @@ class FfmpegProcess:
     def poll(self):
         return self.process.poll()
 
-    def rate(self, settle_seconds=1.0, window_seconds=15.0, since=0.0):
+    def rate(self, settle_seconds=1.0, window_seconds=15.0, since=0.0, span_seconds=2.0):
         """Source seconds per wall second over the last ``window_seconds`` of progress reports,
         leaving out the first ``settle_seconds`` after the first one (the encoder filling its
         lookahead makes the start look slow) and anything before ``since`` (time.monotonic(): e.g.
-        while another process shared the CPU); None while there is too little to go on."""
+        while another process shared the CPU); None while the reports span less than
+        ``span_seconds`` (on a busy machine one second is too short to say the speed)."""
         samples = list(self._samples)
         if not samples:
             return None
         settled = samples[0][0] + settle_seconds
         now = samples[-1][0]
         usable = [s for s in samples if s[0] >= max(settled, since, now - window_seconds)]
-        if len(usable) < 2 or usable[-1][0] - usable[0][0] < 1.0 or usable[-1][1] <= usable[0][1]:
+        if len(usable) < 2 or usable[-1][0] - usable[0][0] < span_seconds or usable[-1][1] <= usable[0][1]:
             return None
         return (usable[-1][1] - usable[0][1]) / (usable[-1][0] - usable[0][0])
 

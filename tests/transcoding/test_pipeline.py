@@ -218,9 +218,9 @@ def test_progress_says_the_phase_and_how_long_is_left(hd_ladder):
 
 @pytest.fixture(scope="module")
 def minute_lesson(tmp_path_factory):
-    """A minute of 720p at 10 frames a second: four rungs, long enough to be watched while the
-    ladder is made, cheap enough for a test."""
-    return video(tmp_path_factory.mktemp("minute") / "minute.mp4", seconds=60, size="1280x720", rate=10)
+    """A minute of 720p at 20 frames a second: four rungs, long enough to be watched while the
+    ladder is made (and for a measured time left before it ends), cheap enough for a test."""
+    return video(tmp_path_factory.mktemp("minute") / "minute.mp4", seconds=60, size="1280x720", rate=20)
 
 
 def test_the_video_plays_while_the_ladder_is_made_and_every_playlist_ends_vod(tmp_path, minute_lesson):
