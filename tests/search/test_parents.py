@@ -26,11 +26,12 @@ from search.relevance import evaluate_parents, parents_entries, parents_queries
 # Session 7: everyday words count less (analysis.informativeness), chosen on dev (SQLite dev
 # 0.867 -> 0.883). Measured once on held-out afterwards, it LOST there: SQLite 0.803 -> 0.790,
 # PostgreSQL 0.831 -> 0.821, Elasticsearch 0.805 -> 0.798 (recall unchanged: 0.845 / 0.841 /
-# 0.845). Kept, as the rule is to choose on dev only. Floors are now per surface, each at most
-# 0.01 below what that surface measured, on both halves ("embedded" by database).
+# 0.845). Kept, as the rule is to choose on dev only. Floors are now per surface, each 0.01 (or
+# less) below what that surface measured, on both halves ("embedded" by database): the embedded
+# figures move by a few thousandths between index rebuilds (equal scores are ordered by row id).
 FLOOR = {
-    "sqlite": {"ndcg@5": 0.785, "recall@10": 0.84, "no_result_share": 0.02},
-    "postgresql": {"ndcg@5": 0.815, "recall@10": 0.835, "no_result_share": 0.02},
+    "sqlite": {"ndcg@5": 0.78, "recall@10": 0.835, "no_result_share": 0.02},
+    "postgresql": {"ndcg@5": 0.811, "recall@10": 0.831, "no_result_share": 0.02},
     "elasticsearch": {"ndcg@5": 0.79, "recall@10": 0.84, "no_result_share": 0.02},
     "site": {"ndcg@5": 0.80, "recall@10": 0.80, "no_result_share": 0.02},
 }
@@ -38,9 +39,9 @@ FLOOR = {
 # Elasticsearch 0.888 / 0.898). The site's dev half is measured by the site's own evaluation
 # (tests/site/search_eval.py) and not asserted here.
 DEV_FLOOR = {
-    "sqlite": {"ndcg@5": 0.875, "recall@10": 0.89},
-    "postgresql": {"ndcg@5": 0.865, "recall@10": 0.895},
-    "elasticsearch": {"ndcg@5": 0.88, "recall@10": 0.89},
+    "sqlite": {"ndcg@5": 0.873, "recall@10": 0.888},
+    "postgresql": {"ndcg@5": 0.862, "recall@10": 0.895},
+    "elasticsearch": {"ndcg@5": 0.878, "recall@10": 0.888},
 }
 
 
