@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Bytes on the wire for a parent's first search on the built site (issue 17 item 2), by file kind.
 
-    .venv/bin/python bench/search_bytes.py --lessons 10000 [--layout shards|merged|both] [--limit K]
+    .venv/bin/python bench/search_bytes.py --lessons 10000 [--layout shards|merged|both] [--limit K] [--replicate 10]
 
 Builds (once) a generated site of N lessons with ``bench/publish.py``'s generator in a fixed folder
 under ``$GONGYU_VAR_DIR`` (default /tmp/gongyu-search-bytes), so later runs reuse it; ``--rebuild``
@@ -42,6 +42,10 @@ def parse():
     parser.add_argument("--reindex", action="store_true", help="re-run the search index and site.json")
     parser.add_argument("--site-json", action="store_true",
                         help="write site.json (the vocabulary) and the first-screen files again, not Pagefind's index")
+    parser.add_argument("--replicate", type=int, default=0,
+                        help="also measure first-screen files made for N times the built pages (each page repeated "
+                             "under new ids), on a hard-linked copy of the site: the first-screen bytes at N× the "
+                             "catalogue without generating and rendering it")
     parser.add_argument("--js", default=str(REPO / "site/overrides/assets/javascripts/search.js"))
     parser.add_argument("--json", help="write {layout: {query: {kind: bytes}}} to this file")
     return parser.parse_args()
@@ -134,6 +138,53 @@ def reindex(live, index=True):
           if index else f"wrote site.json and the word lists in {time.monotonic() - started:.0f} s")
 
 
+def replica(live, times):
+    """A hard-linked copy of the site whose first-screen files hold every searchable page ``times``
+    times (copy k of page id p gets id p + k·step and the address p's + ``?copy=k``): the term
+    files then list the same words over ``times`` as many pages, and keep each term's best K."""
+    from cms.publishing import firstscreen
+
+    root = BASE / f"replica-{times}" / "site"
+    marker = root.parent / "done.json"
+    if marker.exists():
+        print(f"replica of {times}× reused: {marker.read_text()}")
+        return root
+    shutil.rmtree(root.parent, ignore_errors=True)
+    root.parent.mkdir(parents=True)
+    import subprocess
+
+    subprocess.run(["cp", "-al", str(live), str(root)], check=True)
+    shutil.rmtree(root / firstscreen.ROOT)
+    pages = dict(searchable_files(live).values_list("path", "page_id"))
+    started = time.monotonic()
+    base = list(firstscreen._entries(live, pages))
+    t_entries = time.monotonic() - started
+    step = -(-(max(pk for pk, _ in base) + 1) // firstscreen.CARDS_PER_FILE) * firstscreen.CARDS_PER_FILE
+
+    def entries():
+        for k in range(times):
+            for pk, (card, terms) in base:
+                yield pk + k * step, ({**card, "u": card["u"] + (f"?copy={k}" if k else "")}, terms)
+
+    import resource
+
+    started = time.monotonic()
+    settings = firstscreen.write_all(root, None, entries())
+    t_write = time.monotonic() - started
+    site = json.loads((root / "pagefind" / "site.json").read_text())
+    site["vocabulary"]["fs"] = settings
+    (root / "pagefind" / "site.json").unlink()
+    (root / "pagefind" / "site.json").write_text(json.dumps(site, ensure_ascii=False, separators=(",", ":")))
+    info = (f"{len(base) * times} pages ({len(base)} × {times}): entries {t_entries:.0f} s, files written in "
+            f"{t_write:.0f} s, {settings['files']} term files, "
+            f"{len(list((root / firstscreen.ROOT / 'c').glob('*.json')))} card files, "
+            f"{sum(f.stat().st_size for f in (root / firstscreen.ROOT).rglob('*.json')) / 2**20:.1f} MB; "
+            f"peak memory of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB")
+    marker.write_text(json.dumps(info, ensure_ascii=False))
+    print(f"replica: {info}")
+    return root
+
+
 def peak_child():
     """Peak resident memory of the biggest child process so far (Pagefind, when it indexed)."""
     import resource
@@ -203,8 +254,13 @@ def main():
         queries = queries[:ARGS.limit]
     results = {}
     layouts = ["shards", "merged"] if ARGS.layout == "both" else [ARGS.layout]
+    if ARGS.replicate:
+        layouts.append("replica")
     for layout in layouts:
         root = live
+        if layout == "replica":
+            root = replica(live, ARGS.replicate)
+            install_js(root)
         if layout == "merged":
             root = BASE / "merged" / "site"
             if not (root / "pagefind" / "s0").exists():
@@ -225,7 +281,8 @@ def main():
         finally:
             server.close()
         shards = len(json.loads((root / "pagefind" / "site.json").read_text())["shards"])
-        summary(f"{layout} ({shards} Pagefind index{'es' if shards > 1 else ''}, {ARGS.lessons} lessons, "
+        lessons = ARGS.lessons * (ARGS.replicate if layout == "replica" else 1)
+        summary(f"{layout} ({shards} Pagefind index{'es' if shards > 1 else ''}, {lessons} lessons, "
                 f"{time.monotonic() - started:.0f} s)", results[layout])
     if ARGS.json:
         Path(ARGS.json).write_text(json.dumps(results, ensure_ascii=False, indent=1))

@@ -33,6 +33,7 @@ import pickle
 import re
 import shutil
 import uuid
+from array import array
 from pathlib import Path
 
 from search.analysis import normalise, segment_for_index
@@ -217,17 +218,9 @@ def update(root: Path, cache_dir: Path | None, changed: dict[str, int], removed:
     if not full and (token is None or token != live_token(root) or not (root / ROOT).is_dir()):
         full = True   # no cache, or one that does not belong to the live release: rebuild it whole
         changed = dict(everything() if everything is not None else changed)
-    entries = {}
-    for path, pk in changed.items():
-        try:
-            text = (root / path).read_text(encoding="utf-8")
-        except OSError:
-            continue
-        made = entry(text, "/" + path.removesuffix("index.html"))
-        if made is not None:
-            entries[int(pk)] = made
     if full:
-        return _write_all(root, cache, entries)
+        return _write_all(root, cache, _entries(root, changed))
+    entries = dict(_entries(root, changed))
     files = cache.meta["files"]
     dirty_terms, dirty_cards = set(), set()
     pages = cache.meta.get("pages", 0)
@@ -284,31 +277,66 @@ def _write_card_file(root: Path, n: int, cards: dict):
         releases.remove_file(root, rel)
 
 
-def _write_all(root: Path, cache: Cache, entries: dict) -> dict:
+def _write_all(root: Path, cache: Cache, entries) -> dict:
+    """Every file from scratch. ``entries``: (page id, (card, {term: score})) in ascending id order,
+    streamed: a card file (and its cache) is written as soon as its ids are past, and the postings
+    are kept packed (score << 32 | id in an array), so memory is the postings, not the pages."""
     cache.reset()
-    postings: dict[str, dict] = {}
-    for pk, (_, terms) in entries.items():
-        for term, score in terms.items():
-            postings.setdefault(term, {})[pk] = score
-    # Sized by what the browser downloads (each term's best K), so a file is a few KB.
-    size = sum(len(t.encode()) + 8 + 9 * min(len(p), K) for t, p in postings.items())
-    files = _term_files_for(size)
     folder = root / ROOT
     if folder.exists():
         shutil.rmtree(folder)
-    by_file: dict[int, dict] = {}
-    for term, p in postings.items():
-        by_file.setdefault(fnv1a(term) % files, {})[term] = p
+    postings: dict[str, array] = {}
+    group, group_n, pages = {}, None, 0
+
+    def flush():
+        if group:
+            _write_card_file(root, group_n, group)
+            cache.cards[group_n] = dict(group)
+            cache.save((), (group_n,))
+            del cache.cards[group_n]
+
+    for pk, made in entries:
+        if pk // CARDS_PER_FILE != group_n:
+            flush()
+            group, group_n = {}, pk // CARDS_PER_FILE
+        group[pk] = made
+        pages += 1
+        for term, score in made[1].items():
+            packed = postings.get(term)
+            if packed is None:
+                packed = postings[term] = array("q")
+            packed.append(score << 32 | pk)
+    flush()
+    # Sized by what the browser downloads (each term's best K), so a file is a few KB.
+    size = sum(len(t.encode()) + 8 + 9 * min(len(p), K) for t, p in postings.items())
+    files = _term_files_for(size)
+    by_file: dict[int, list] = {}
+    for term in postings:
+        by_file.setdefault(fnv1a(term) % files, []).append(term)
     for n, terms in by_file.items():
-        _write_term_file(root, n, terms)
-        cache.terms[n] = terms
-    by_card: dict[int, dict] = {}
-    for pk, made in entries.items():
-        by_card.setdefault(pk // CARDS_PER_FILE, {})[pk] = made
-    for n, cards in by_card.items():
-        _write_card_file(root, n, cards)
-        cache.cards[n] = cards
+        data = {t: {v & 0xFFFFFFFF: v >> 32 for v in postings.pop(t)} for t in terms}
+        _write_term_file(root, n, data)
+        cache.terms[n] = data
+        cache.save((n,), ())
+        del cache.terms[n]
     releases.touched(root, ROOT)
-    cache.meta = {"files": files, "pages": len(entries), "token": uuid.uuid4().hex[:12]}
-    cache.save(list(cache.terms), list(cache.cards))
+    cache.meta = {"files": files, "pages": pages, "token": uuid.uuid4().hex[:12]}
+    cache.save((), ())
     return _settings(cache.meta)
+
+
+def write_all(root: Path, cache_dir: Path | None, entries) -> dict:
+    """The whole first-screen index of ``root`` from (page id, (card, terms)) in ascending id order
+    (``bench/search_bytes.py --replicate`` feeds it pages it made up)."""
+    return _write_all(root, Cache(cache_dir), entries)
+
+
+def _entries(root: Path, pages: dict[str, int]):
+    for pk, path in sorted((int(pk), path) for path, pk in pages.items() if pk is not None):
+        try:
+            text = (root / path).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        made = entry(text, "/" + path.removesuffix("index.html"))
+        if made is not None:
+            yield pk, made

@@ -189,6 +189,9 @@
 
   var PAGE = 10;
   var SYNONYMS_BELOW = 5;
+  /* A term file costs 1–3 KB: the first screen asks for a word's synonyms and parts while the
+     word alone finds less than a screen. */
+  var FS_SYNONYMS_BELOW = 10;
   /* A page's text (its Pagefind fragment, gzip 1–3 KB) is read only for the pages about to be
      shown: the first 10 candidates, then more only while fewer than 10 have survived the check,
      at most FIRST_CHECK (the depth the site checked before) for the first screen; 「更多结果」
@@ -397,14 +400,14 @@
     });
     return fsTerms(ctx, concepts.map(function (c) { return c.term.w; })).then(function (rows) {
       concepts.forEach(function (c) { fsHits(c, rows, [c.term.w], 1, "own"); });
-      var few = concepts.filter(function (c) { return c.hits.size < SYNONYMS_BELOW && c.words.length > 1; });
+      var few = concepts.filter(function (c) { return c.hits.size < FS_SYNONYMS_BELOW && c.words.length > 1; });
       return fsTerms(ctx, [].concat.apply([], few.map(function (c) { return c.words.slice(1); }))).then(function (rows) {
         few.forEach(function (c) { fsHits(c, rows, c.words.slice(1), 0.7, "synonym"); });
       });
     }).then(function () {
       var split = concepts.filter(function (c) {
         var t = c.term;
-        if ((t.known && c.hits.size >= SYNONYMS_BELOW) || t.w.length < 2 || /^[\x00-\x7f]+$/.test(t.w)) return false;
+        if ((t.known && c.hits.size >= FS_SYNONYMS_BELOW) || t.w.length < 2 || /^[\x00-\x7f]+$/.test(t.w)) return false;
         var pieces = t.w.length > 2 ? subWords(ctx, t.w) : [];
         if (!pieces.length && c.hits.size && t.known) return false;
         if (!pieces.length) { pieces = bigramsOf(t.w); c.grams = true; }
