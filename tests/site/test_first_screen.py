@@ -95,3 +95,32 @@ def test_the_site_search_finds_the_new_title_from_the_first_screen_files(edited)
         assert any("/pagefind/fs/t/" in r for r in requests) and any("/pagefind/fs/c/" in r for r in requests)
         assert not any("pagefind.js" in r or ".pf_" in r for r in requests), requests
         browser.close()
+
+
+def test_a_failed_search_swap_leaves_the_live_files_and_the_next_publish_rebuilds_them(tmp_path, monkeypatch):
+    """The first-screen cache is written before the swap; when the swap does not happen the live
+    release keeps its files, and the next publish sees that the cache is not the live one's and
+    writes the first-screen index whole (the same files a full build writes)."""
+    from cms.publishing import publisher
+
+    out = tmp_path / "site"
+    publish(out, full=True)
+    lesson = LessonPage.objects.live().order_by("path")[3]
+    live_before = fs_files(out)
+    lesson.title = NEW_TITLE
+    lesson.save_revision().publish()
+
+    def broken(*args, **kwargs):
+        raise OSError("磁盘已满")
+
+    monkeypatch.setattr(publisher, "write_site_json", broken)
+    with pytest.raises(OSError):
+        publish(out, pages=[lesson.pk])
+    monkeypatch.undo()
+    assert fs_files(out) == live_before   # the live release never saw the new files
+    publish(out)   # the retry (the hot shard is still pending)
+    cards = json.loads((out / firstscreen.ROOT / f"c/{lesson.pk // firstscreen.CARDS_PER_FILE}.json").read_text())
+    assert cards[str(lesson.pk)]["t"] == NEW_TITLE
+    again = tmp_path / "again"
+    publish(again, full=True)
+    assert fs_files(out) == fs_files(again)
