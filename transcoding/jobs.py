@@ -183,8 +183,11 @@ def job_prefix(asset, revision):
     folder beside it, so what the edit page and the parent site show is never overwritten while
     the new ladder grows."""
     prefix = hls_prefix(asset, revision)
-    if prefix in {asset.live_prefix, _finished_prefix(asset)}:
+    finished = _finished_prefix(asset)
+    if prefix in {asset.live_prefix, finished}:
         return f"{prefix.rstrip('/')}-{uuid.uuid4().hex[:6]}/"
+    if asset.output_prefix == prefix:  # a killed worker's half-made ladder: the player goes back first
+        VideoAsset.objects.filter(pk=asset.pk).update(output_prefix=finished, playable=bool(finished))
     delete_tree(prefix)
     return prefix
 

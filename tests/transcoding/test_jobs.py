@@ -143,6 +143,9 @@ def test_a_worker_killed_mid_job_leaves_the_video_retryable_and_the_retry_comple
     assert not list((Path(settings.VAR_DIR) / "transcode").glob(f"{asset.key}-*"))
     master = default_storage.open(asset.output_prefix + "master.m3u8").read().decode()
     assert master.count("#EXT-X-STREAM-INF") == 5
+    # nothing of the killed run is left beside the finished ladder
+    folder = Path(default_storage.path(f"videos/hls/{asset.key}/"))
+    assert [p.name for p in folder.iterdir()] == [asset.output_prefix.rstrip("/").rsplit("/", 1)[-1]]
 
 
 def test_the_cli_prints_a_summary_and_refuses_bad_input_in_chinese(tmp_path):
