@@ -36,14 +36,14 @@ import uuid
 from array import array
 from pathlib import Path
 
-from search.analysis import normalise, segment_for_index
+from search.analysis import index_grams, normalise, segment_for_index
 
 from . import release as releases
 
 K = 200                  # pages kept per term
 CARDS_PER_FILE = 8       # cards per card file (by page id)
 TERM_FILE_BYTES = 3000   # a term file's aimed size (JSON, before gzip) at a full build
-MAX_TERMS = 160          # terms kept per page (its best ones): bounded work per page
+MAX_TERMS = 600          # terms kept per page (its best ones): bounded work per page
 MAX_LEAD = 200           # characters of a lead segmented
 ROOT = "pagefind/fs"
 # Field weights of a term's score (summed over the fields that hold it).
@@ -120,6 +120,11 @@ def entry(page_html: str, url: str):
             chars[ch] = chars.get(ch, 0) + (WEIGHTS[field] + 1) // 2
     for ch, score in chars.items():
         scores[ch] = max(scores.get(ch, 0), score)
+    # The server's recall floor (search.analysis.index_grams: every Han character and bigram), so
+    # a word neither segmenter knows (咬人, 多动证) is found through its bigrams, as on the server.
+    for raw in (title, metas.get("problems", ""), lead[:MAX_LEAD], text):
+        for gram in index_grams(raw).split():
+            scores.setdefault(gram, 1)
     best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_TERMS]
     return card, dict(best)
 
