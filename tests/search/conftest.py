@@ -57,3 +57,18 @@ def backend(request, db):
 
 def urls(result):
     return [r["url"] for r in result["results"]]
+
+
+def engine_with(request, entries, prefix):
+    """A fixture body for ``params=["embedded", "elasticsearch"]``: that engine's index built from
+    ``entries()`` (a throwaway alias on the real node), removed afterwards."""
+    if request.param == "embedded":
+        backend = get_backend("embedded")
+        backend.rebuild(entries())
+        yield backend
+        return
+    es_node = request.getfixturevalue("es_node")
+    backend = get_backend("elasticsearch", url=es_node.url, alias=f"{prefix}-{uuid.uuid4().hex[:8]}")
+    backend.rebuild(entries())
+    yield backend
+    backend.client.indices.delete(index=f"{backend.alias}-*", ignore_unavailable=True)

@@ -3,16 +3,14 @@ the word the parent meant (王者, 爸爸, 没意思): each query word counts by
 general Chinese (``search.analysis.informativeness``), the same on both engines (Elasticsearch
 on a real node)."""
 
-import uuid
 
 import pytest
 
 from search.analysis import informativeness
-from search.backends import get_backend
 from search.documents import make_entry
 from search.query import build_request
 
-from .conftest import urls
+from .conftest import engine_with, urls
 
 # Each everyday word is in the title of ONE lesson, while the telling word is in the text of three:
 # by this catalogue's rarity alone the everyday word is the rarer one and its lesson came first
@@ -43,16 +41,7 @@ def _entries():
 
 @pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=[pytest.mark.elasticsearch, pytest.mark.slow])])
 def lessons(request, db):
-    if request.param == "embedded":
-        backend = get_backend("embedded")
-        backend.rebuild(_entries())
-        yield backend
-        return
-    es_node = request.getfixturevalue("es_node")
-    backend = get_backend("elasticsearch", url=es_node.url, alias=f"everyday-{uuid.uuid4().hex[:8]}")
-    backend.rebuild(_entries())
-    yield backend
-    backend.client.indices.delete(index=f"{backend.alias}-*", ignore_unavailable=True)
+    yield from engine_with(request, _entries, "everyday")
 
 
 def test_everyday_words_count_less_than_telling_ones():

@@ -2,27 +2,18 @@
 every direct match (pseudo-relevance feedback on the best matches' words), flagged, not counted
 in the total or the facets; the same on both engines (Elasticsearch on a real node)."""
 
-import uuid
 
 import pytest
 
-from search.backends import get_backend
 from search.query import build_request
 from search.relevance import item_url, parents_entries
+
+from .conftest import engine_with
 
 
 @pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=[pytest.mark.elasticsearch, pytest.mark.slow])])
 def parents_backend(request, db):
-    if request.param == "embedded":
-        backend = get_backend("embedded")
-        backend.rebuild(parents_entries())
-        yield backend
-        return
-    es_node = request.getfixturevalue("es_node")
-    backend = get_backend("elasticsearch", url=es_node.url, alias=f"related-{uuid.uuid4().hex[:8]}")
-    backend.rebuild(parents_entries())
-    yield backend
-    backend.client.indices.delete(index=f"{backend.alias}-*", ignore_unavailable=True)
+    yield from engine_with(request, parents_entries, "related")
 
 
 def test_few_direct_matches_are_followed_by_related_lessons(parents_backend):
