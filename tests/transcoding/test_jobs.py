@@ -30,6 +30,12 @@ def new_asset(tmp_path, name="clip", **video_args):
     return store_video(key=f"t-{name}", title=f"测试视频 {name}", path=source, checksum=name, transcode=False)
 
 
+def ladder_ffmpegs(asset):
+    """Pids of the ffmpeg making ``asset``'s ladder (the one with a var_stream_map)."""
+    return subprocess.run(["pgrep", "-f", f"ffmpeg .*{asset.original.name}.*var_stream_map"],
+                          capture_output=True, text=True).stdout.split()
+
+
 @pytest.mark.django_db
 def test_a_job_makes_the_ladder_in_storage_and_playback_describes_it(tmp_path):
     asset = new_asset(tmp_path)
@@ -79,8 +85,7 @@ def test_a_killed_ffmpeg_is_retried_and_the_retry_gives_the_full_ladder(tmp_path
 
     def kill_first_ffmpeg_ladder_pass():
         while not stop.is_set():
-            out = subprocess.run(["pgrep", "-f", f"ffmpeg .*{asset.original.name}.*var_stream_map"],
-                                 capture_output=True, text=True).stdout.split()
+            out = ladder_ffmpegs(asset)
             if out:
                 os.kill(int(out[0]), signal.SIGKILL)
                 return
@@ -187,8 +192,7 @@ def test_a_ladder_stopped_half_way_is_never_shown_as_finished_and_the_retry_star
     def kill_the_ladder_once_playable():
         while not stop.is_set():
             masters = list(folder.glob("*/master.m3u8"))
-            pids = subprocess.run(["pgrep", "-f", f"ffmpeg .*{asset.original.name}.*var_stream_map"],
-                                  capture_output=True, text=True).stdout.split()
+            pids = ladder_ffmpegs(asset)
             if masters and pids:
                 seen["playlist"] = (masters[0].parent / "240p" / "index.m3u8").read_text()
                 os.kill(int(pids[0]), signal.SIGKILL)
