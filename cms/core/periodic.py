@@ -109,7 +109,9 @@ def prune_finished_tasks():
 
     from django.core.management import call_command
 
-    if "django_tasks_db" in settings.TASKS.get("default", {}).get("BACKEND", ""):
+    from .workers import uses_task_table
+
+    if uses_task_table():
         call_command("prune_db_task_results", "--min-age-days", "1", "--failed-min-age-days", "7",
                      stdout=io.StringIO())
 

@@ -29,6 +29,11 @@ log = logging.getLogger("gongyu.worker")
 DEFAULT_REQUEUE = ("search.tasks.", "cms.publishing.tasks.", "engagement.tasks.")
 
 
+def uses_task_table() -> bool:
+    """Tasks wait in the database (django-tasks-db): their rows can be counted and re-queued."""
+    return "django_tasks_db" in settings.TASKS.get("default", {}).get("BACKEND", "")
+
+
 def new_worker_id() -> str:
     """``<host>:<pid>:<random>`` within django-tasks' 64 characters."""
     host = socket.gethostname()[:40]
@@ -59,7 +64,7 @@ def requeue_interrupted() -> int:
         from django_tasks_db.models import DBTaskResult
     except ImportError:  # pragma: no cover - another task backend
         return 0
-    if "django_tasks_db" not in settings.TASKS.get("default", {}).get("BACKEND", ""):
+    if not uses_task_table():
         return 0
     prefixes = tuple(getattr(settings, "GONGYU_REQUEUE_TASKS", DEFAULT_REQUEUE))
     requeued = 0

@@ -103,7 +103,9 @@ def _queued_tasks(module):
         from django_tasks_db.models import DBTaskResult
     except ImportError:  # pragma: no cover
         return 0
-    if "django_tasks_db" not in settings.TASKS.get("default", {}).get("BACKEND", ""):
+    from cms.core.workers import uses_task_table
+
+    if not uses_task_table():
         return 0
     return DBTaskResult.objects.filter(status="READY", task_path__startswith=module).count()
 

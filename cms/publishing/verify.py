@@ -284,7 +284,9 @@ def _task_rows(prefix):
         from django_tasks_db.models import DBTaskResult
     except ImportError:  # pragma: no cover
         return []
-    if "django_tasks_db" not in settings.TASKS.get("default", {}).get("BACKEND", ""):
+    from cms.core.workers import uses_task_table
+
+    if not uses_task_table():
         return []
     rows = DBTaskResult.objects.filter(status__in=["READY", "RUNNING"], task_path__startswith=prefix)
     return [(path, (args or {}).get("args") or []) for path, args in rows.values_list("task_path", "args_kwargs")]
