@@ -26,11 +26,28 @@ RELATED_WORDS = 4  # their most telling words searched for
 SIZE_TTL = 30.0  # seconds a backend object keeps the index size
 
 
+class Matches(dict):
+    """{entry_id: score} of one query group's best candidates (at most CANDIDATES), with
+    ``count``: how many entries match the group in all. Rarity needs the true count: at 10,000
+    entries 孩子 is in thousands, and counted among the 300 candidates it looked as rare as a word
+    in 300 — weighing as much as the word the parent meant."""
+
+    def __init__(self, scores=(), count=None):
+        super().__init__(scores)
+        self.count = len(self) if count is None else max(count, len(self))
+
+
+def matched(group) -> int:
+    """How many entries match a group: its ``count`` when the engine gave one (``Matches``)."""
+    return getattr(group, "count", len(group))
+
+
 def rank(concepts, scores, grams, size=None, everyday=True):
     """Rank entries by how much of the query they match, weighted by rarity and field.
 
     ``scores``: per concept {entry_id: BM25 with field weights} (a title counts more than the
-    body), taken relative to the concept's best entry so that every engine ranks alike;
+    body), taken relative to the concept's best entry so that every engine ranks alike — a
+    ``Matches`` also says how many entries match the concept in all (its rarity);
     ``grams``: {entry_id: BM25 of the query's characters/bigrams} (the floor). Each concept
     weighs ``weight × ln(1 + size / entries containing it)`` — a rare word counts more. An entry's
     score is ``(Σ weight·relative BM25 + GRAM_WEIGHT·bigram score) × (COVERAGE_BASE + coverage)^
@@ -46,7 +63,7 @@ def rank(concepts, scores, grams, size=None, everyday=True):
     required = [i for i, c in enumerate(concepts) if not c.optional]
     if size:
         # Coordination weighted by rarity: a concept few entries contain counts more.
-        weights = [c.weight * math.log(1 + size / (1 + len(scores[i]))) for i, c in enumerate(concepts)]
+        weights = [c.weight * math.log(1 + size / (1 + matched(scores[i]))) for i, c in enumerate(concepts)]
     else:
         weights = [c.weight for c in concepts]
     if everyday and len(concepts) > 1:
@@ -117,8 +134,9 @@ class SearchBackend:
     # reading: shared
     def _candidates(self, request, groups, grams):
         """Per-group scores of the best candidates, the request's filters applied:
-        ([{entry_id: score} per group], {entry_id: bigram score}); each group's score is the
-        engine's BM25 with field weights over the group's tokens (summed over matched tokens)."""
+        ([Matches per group], {entry_id: bigram score}); each group's score is the engine's BM25
+        with field weights over the group's tokens (summed over matched tokens), and each
+        ``Matches.count`` how many entries (within the filters) match the group in all."""
         raise NotImplementedError
 
     def _page(self, request, ranked, counted=None):

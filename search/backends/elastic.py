@@ -35,7 +35,7 @@ from elasticsearch import Elasticsearch, NotFoundError, helpers
 
 from ..analysis import index_grams, index_text
 from ..documents import FACETS, KINDS, TEXT_FIELDS, WEIGHTS, ZH, Entry
-from .base import CANDIDATES, SearchBackend
+from .base import CANDIDATES, Matches, SearchBackend
 
 PLUGIN_ANALYZERS = {"smartcn": "smartcn", "ik_max_word": "ik_max_word"}
 
@@ -219,11 +219,14 @@ class ElasticsearchBackend(SearchBackend):
         finally:
             self._local.fields, self._local.versions = {}, {}
 
-    def _hits(self, query, size):
+    def _hits(self, query, size, counts=None):
         """Hits of ``query`` as (entry id, named-query scores), reading doc values only; the facet
-        values of each hit are kept for ``_page``."""
+        values of each hit are kept for ``_page``. ``counts``: {name: query} — how many entries
+        match each (a ``filters`` aggregation in the same request) is written back into it."""
         docvalues = ["eid", *FACETS.values()]
         options = {"source": False} if self._legacy else {"stored_fields": "_none_"}
+        if counts:
+            options["aggs"] = {"counts": {"filters": {"filters": dict(counts)}}}
         response = self.client.search(
             index=self.alias, query=query, size=size, track_total_hits=False, seq_no_primary_term=True,
             include_named_queries_score=True, docvalue_fields=docvalues, **options,
@@ -231,7 +234,10 @@ class ElasticsearchBackend(SearchBackend):
         raw = response["hits"]["hits"]
         if raw and not self._legacy and "eid" not in (raw[0].get("fields") or {}):
             self._legacy = True  # an index built before ``eid``: read the stored ids instead
-            return self._hits(query, size)
+            return self._hits(query, size, counts)
+        if counts:
+            buckets = response.get("aggregations", {}).get("counts", {}).get("buckets", {})
+            counts.update({name: buckets.get(name, {}).get("doc_count", 0) for name in counts})
         fields = getattr(self._local, "fields", None)
         versions = getattr(self._local, "versions", None)
         out = []
@@ -281,14 +287,17 @@ class ElasticsearchBackend(SearchBackend):
         if grams:
             should.append({"match": {"grams": {"query": " ".join(grams), "operator": "or", "_name": "grams"}}})
         query = {"bool": {"should": should, "minimum_should_match": 1, "filter": self._filters(request)}}
+        # How many entries match each group in all (within the filters): its rarity. The hits are
+        # the best CANDIDATES of the whole query, so a group's share of them says little.
+        counts = {f"g{i}": self.concept_query(g) for i, g in enumerate(groups)}
         scores, gram_scores = [{} for _ in groups], {}
-        for entry_id, matched in self._hits(query, CANDIDATES):
+        for entry_id, matched in self._hits(query, CANDIDATES, counts):
             for name, score in matched.items():
                 if name == "grams":
                     gram_scores[entry_id] = float(score)
                 else:
                     scores[int(name[1:])][entry_id] = float(score)
-        return scores, gram_scores
+        return [Matches(group, counts[f"g{i}"]) for i, group in enumerate(scores)], gram_scores
 
     def _gram_counts(self, request, grams, ids):
         # One request: each bigram a named term query over the candidates.

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from ..analysis import index_grams, index_text
 from ..documents import FACETS, KINDS, WEIGHTS
 from ..models import IndexEntry, IndexFacet
-from .base import CANDIDATES, SearchBackend
+from .base import CANDIDATES, Matches, SearchBackend
 
 FTS = "gongyu_search_fts"
 COLUMNS = ("title", "problem", "summary", "shelf", "body")
@@ -59,6 +59,12 @@ class _Sqlite:
         sql = f"SELECT rowid, -bm25({FTS}, {weights}, 0) AS s FROM {FTS} WHERE {FTS} MATCH %s ORDER BY s DESC"
         return (sql + " LIMIT %s", [expression, limit]) if limit else (sql, [expression])
 
+    def count_query(self, tokens):
+        """How many entries contain any token in the word columns (no ranking: FTS5 only walks
+        the tokens' lists)."""
+        expression = "{" + " ".join(COLUMNS) + "} : (" + " OR ".join(_quote(t) for t in tokens) + ")"
+        return f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH %s", [expression]
+
     def gram_query(self, grams, limit):
         zeros = ", ".join("0" for _ in COLUMNS)
         expression = "grams : (" + " OR ".join(_quote(t) for t in grams) + ")"
@@ -84,6 +90,10 @@ class _Postgres:
         sql = (f"SELECT f.entry_id, ts_rank({self.RANK}, f.document, q.query) * 10 AS s FROM {FTS} f,"
                f" (SELECT ({query}) AS query) q WHERE f.document @@ q.query ORDER BY s DESC")
         return (sql + " LIMIT %s", [*tokens, limit]) if limit else (sql, list(tokens))
+
+    def count_query(self, tokens):
+        query = " || ".join("plainto_tsquery('simple', %s)" for _ in tokens)
+        return f"SELECT count(*) FROM {FTS} WHERE document @@ ({query})", list(tokens)
 
     def gram_query(self, grams, limit):
         query = " || ".join("plainto_tsquery('simple', %s)" for _ in grams)
@@ -219,9 +229,17 @@ class EmbeddedBackend(SearchBackend):
 
             def read(sql_params):
                 cursor.execute(*sql_params)
-                return {i: float(s or 0) for i, s in cursor.fetchall() if allowed is None or i in allowed}
+                return {row[0]: float(row[1] or 0) for row in cursor.fetchall() if allowed is None or row[0] in allowed}
 
-            scores = [read(self.sql.group_query(tokens, limit)) for tokens in groups]
+            def group(tokens):
+                found = Matches(read(self.sql.group_query(tokens, limit)))
+                if limit and len(found) >= limit:
+                    # The candidates were cut: count every match, for the group's rarity.
+                    cursor.execute(*self.sql.count_query(tokens))
+                    found.count = max(found.count, cursor.fetchone()[0])
+                return found
+
+            scores = [group(tokens) for tokens in groups]
             gram_scores = read(self.sql.gram_query(grams, limit)) if grams else {}
         return scores, gram_scores
 
