@@ -13,8 +13,10 @@ answered instead from small files under ``pagefind/fs/``:
   kind, facts (学段 …), one-line summary, picture), so a first screen fetches only the cards it
   shows.
 
-The browser ranks by coordination over the query's terms weighted by rarity (the server's idea);
-「更多结果」 and queries these files cannot answer go to Pagefind. Bytes of a first search: the
+The browser ranks by coordination over the query's terms weighted by rarity (the server's idea).
+A query whose words' lists all hold every page that has them is answered exactly (找到 N 条结果,
+「更多结果」 only for the rest of that list); only when a word's list was cut at ``K`` do 约 and
+「更多结果」 past the list (Pagefind) appear. Filters go to Pagefind. Bytes of a first search: the
 query's term files (each bounded by ``K``) plus at most ten card files, whatever the catalogue's size.
 
 Incremental: the full postings live in a cache beside the releases (per term file and per card

@@ -50,8 +50,9 @@
     return state;
   }
 
-  /* Pagefind (its runtime, the shards' metadata) only when a search needs it: filters, deep text
-     behind 「更多结果」, or a query the first-screen files cannot answer. */
+  /* Pagefind (its runtime, the shards' metadata) only when a search needs it: filters, pages
+     behind 「更多结果」 past a word's cut first-screen list, or a word the site has whose list
+     reached no page. */
   function pagefindOf(ctx) {
     if (ctx.pagefindReady) return ctx.pagefindReady;
     var shards = ctx.shards;
@@ -470,12 +471,15 @@
              estimate: truncated && isFinite(minDf) ? Math.max(list.length, complete ? Math.max(counted, minDf) : minDf) : list.length };
   }
 
-  /* A plan over the first-screen list: cards are read for the results about to be shown;
-     「更多结果」 past its end goes on with Pagefind (deep text, pages past a term's best ones),
-     never repeating a page already shown. */
+  /* A plan over the first-screen list: cards are read for the results about to be shown.
+     When no word's list was cut at its best K pages (``exact``), the list is every match: its
+     count is exact and 「更多结果」 shows only the rest of it. Otherwise 「更多结果」 past its end
+     goes on with Pagefind (pages past a term's best ones), never repeating a page already shown. */
   function fsPlan(ctx, terms, ranked) {
+    var exact = !ranked.truncated;
     var plan = { kept: [], fsKept: [], candidates: ranked.list, next: 0, seen: new Set(), complete: ranked.complete,
-                 more: true, estimate: ranked.estimate, deep: null, deepDone: false, checked: 0 };
+                 more: ranked.list.length > 0 || !exact, exact: exact, estimate: ranked.estimate, deep: null,
+                 deepDone: false, checked: 0 };
     /* ``deep``: go on with Pagefind past the list's end (「更多结果」, never the first screen) */
     plan.fill = function (want, deep) {
       var need = want - plan.kept.length;
@@ -486,16 +490,19 @@
         plan.checked += batch.length;
         return fsCards(ctx, batch.map(function (p) { return p.id; })).then(function (cards) {
           cards.forEach(function (card) {
-            if (!card || ctx.gone.has(card.u) || plan.seen.has(card.u)) return;
+            if (!card || ctx.gone.has(card.u) || plan.seen.has(card.u)) {
+              if (plan.exact) plan.estimate -= 1;   /* unpublished since, or a second copy */
+              return;
+            }
             plan.seen.add(card.u);
             plan.fsKept.push({ data: cardData(card) });
           });
           plan.kept = plan.fsKept.slice();
-          plan.more = true;
+          plan.more = plan.next < plan.candidates.length || !plan.exact;
           return plan.fill(want, deep);
         });
       }
-      if (plan.deepDone) { plan.more = false; return Promise.resolve(plan); }
+      if (plan.deepDone || plan.exact) { plan.more = false; return Promise.resolve(plan); }
       if (deep === false) return Promise.resolve(plan);
       var deep = plan.deep ? Promise.resolve(plan.deep) : pagefindPlan(ctx, terms, {}, plan.seen).then(function (d) {
         plan.deep = d;
@@ -643,12 +650,14 @@
   }
 
   /* 「找到 N 条结果」, or 最接近的结果 when no page holds every word the parent typed (as the API
-     labels it); "约" while unchecked candidates are left (their count is estimated). */
+     labels it); "约" while unchecked candidates are left (their count is estimated), never for a
+     first-screen list that holds every match (``exact``: its count is the list's length). */
   function statusText(out) {
     var plan = out.plan;
     var n = out.shelves.length + (plan.more ? plan.estimate : plan.kept.length);
-    return plan.complete || out.shelves.length ? "找到" + (plan.more ? "约 " : " ") + n + " 条结果"
-      : "没有完全符合的结果。最接近的结果(" + (plan.more ? "约 " : "") + n + " 条):";
+    var about = plan.more && !plan.exact ? "约 " : "";
+    return plan.complete || out.shelves.length ? "找到" + (about || " ") + n + " 条结果"
+      : "没有完全符合的结果。最接近的结果(" + about + n + " 条):";
   }
 
   var runId = 0;
