@@ -47,6 +47,9 @@ def parse():
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--profile", action="store_true", help="profile the full build and stop")
     parser.add_argument("--profile-edit", action="store_true", help="profile the one-lesson publish and stop")
+    parser.add_argument("--first-screen-ab", action="store_true",
+                        help="full build twice: first-screen index written after the render (before) and "
+                             "from the render workers' entries (after); compare and stop")
     return parser.parse_args()
 
 
@@ -398,6 +401,25 @@ def main():
 
         cProfile.runctx("publish(out, full=True)", globals(), {"out": out}, str(WORK / "profile"))
         pstats.Stats(str(WORK / "profile")).sort_stats("cumulative").print_stats(40)
+        return
+
+    if ARGS.first_screen_ab:
+        from cms.publishing import publisher
+
+        fs = {}
+        for label, in_pool in (("before: written after the render, one process", False),
+                               ("after: entries from the render workers", True)):
+            publisher.FIRST_SCREEN_IN_POOL = in_pool
+            target = WORK / "var" / ("site-pool" if in_pool else "site-serial")
+            with PeakMemory() as memory:
+                t_full, result = timed(publish, target, full=True)
+            root = target.resolve() / "pagefind" / "fs"
+            fs[in_pool] = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*.json")}
+            print(f"(f) {label}: full build {t_full:.1f} s for {result.outputs} files "
+                  f"(render {result.timings['render'] - result.timings['plan']:.1f} s, "
+                  f"render → search done {result.timings['search'] - result.timings['render']:.1f} s, "
+                  f"{result.workers} render processes); peak memory {memory.peak / 2**30:.2f} GB; load {load()}")
+        print(f"(f) first-screen files identical: {fs[False] == fs[True]} ({len(fs[True])} files)")
         return
 
     with PeakMemory() as memory:

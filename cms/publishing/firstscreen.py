@@ -285,55 +285,108 @@ def _write_card_file(root: Path, n: int, cards: dict):
 
 
 def _write_all(root: Path, cache: Cache, entries) -> dict:
-    """Every file from scratch. ``entries``: (page id, (card, {term: score})) in ascending id order,
-    streamed: a card file (and its cache) is written as soon as its ids are past, and the postings
-    are kept packed (score << 32 | id in an array), so memory is the postings, not the pages."""
-    cache.reset()
-    folder = root / ROOT
-    if folder.exists():
-        shutil.rmtree(folder)
-    postings: dict[str, array] = {}
-    group, group_n, pages = {}, None, 0
-
-    def flush():
-        if group:
-            _write_card_file(root, group_n, group)
-            cache.cards[group_n] = dict(group)
-            cache.save((), (group_n,))
-            del cache.cards[group_n]
-
+    """Every file from scratch, from ``entries``: (page id, (card, {term: score})) in any order."""
+    writer = FullWriter(root, cache)
     for pk, made in entries:
-        if pk // CARDS_PER_FILE != group_n:
-            flush()
-            group, group_n = {}, pk // CARDS_PER_FILE
-        group[pk] = made
-        pages += 1
+        writer.add(pk, made)
+    return writer.finish()
+
+
+class FullWriter:
+    """The whole first-screen index of a release, fed one page at a time in any order (a full
+    build's render workers compute the entries, the publishing process adds them as they come).
+    The postings are kept packed (score << 32 | id in an array per term), so memory is the
+    postings, not the pages; the pages' cards and terms are spooled to files by card group
+    (``SPOOL_GROUPS`` card files each) and read back one spool at a time, in id order, by
+    ``finish``. The files are the same whatever order the pages came in."""
+
+    SPOOL_GROUPS = 64      # card files per spool file
+    BUFFERED = 2000        # pages held before they are appended to their spool files
+
+    def __init__(self, root: Path, cache: Cache):
+        import tempfile
+
+        self.root, self.cache = root, cache
+        cache.reset()
+        folder = root / ROOT
+        if folder.exists():
+            shutil.rmtree(folder)
+        near = cache.folder.parent if cache.folder is not None and cache.folder.parent.is_dir() else None
+        self.spool = Path(tempfile.mkdtemp(prefix="gongyu-fs-", dir=near))
+        self.postings: dict[str, array] = {}
+        self.buffer: dict[int, list] = {}
+        self.buffered = 0
+        self.pages = 0
+
+    def add(self, pk: int, made):
+        self.pages += 1
+        postings = self.postings
         for term, score in made[1].items():
             packed = postings.get(term)
             if packed is None:
                 packed = postings[term] = array("q")
             packed.append(score << 32 | pk)
-    flush()
-    # Sized by what the browser downloads (each term's best K), so a file is a few KB.
-    size = sum(len(t.encode()) + 8 + 9 * min(len(p), K) for t, p in postings.items())
-    files = _term_files_for(size)
-    by_file: dict[int, list] = {}
-    for term in postings:
-        by_file.setdefault(fnv1a(term) % files, []).append(term)
-    for n, terms in by_file.items():
-        data = {t: {v & 0xFFFFFFFF: v >> 32 for v in postings.pop(t)} for t in terms}
-        _write_term_file(root, n, data)
-        cache.terms[n] = data
-        cache.save((n,), ())
-        del cache.terms[n]
-    releases.touched(root, ROOT)
-    cache.meta = {"files": files, "pages": pages, "token": uuid.uuid4().hex[:12]}
-    cache.save((), ())
-    return _settings(cache.meta)
+        self.buffer.setdefault(pk // CARDS_PER_FILE // self.SPOOL_GROUPS, []).append((pk, made))
+        self.buffered += 1
+        if self.buffered >= self.BUFFERED:
+            self._flush()
+
+    def _flush(self):
+        for n, items in self.buffer.items():
+            with open(self.spool / f"{n}.pickle", "ab") as handle:
+                pickle.dump(items, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.buffer, self.buffered = {}, 0
+
+    def _spooled(self, n):
+        items = []
+        with open(self.spool / f"{n}.pickle", "rb") as handle:
+            while True:
+                try:
+                    items += pickle.load(handle)
+                except EOFError:
+                    return items
+
+    def discard(self):
+        """A build that failed: its spooled pages go."""
+        shutil.rmtree(self.spool, ignore_errors=True)
+
+    def finish(self) -> dict:
+        root, cache = self.root, self.cache
+        try:
+            self._flush()
+            for n in sorted(int(p.stem) for p in self.spool.glob("*.pickle")):
+                groups: dict[int, dict] = {}
+                for pk, made in sorted(self._spooled(n), key=lambda item: item[0]):
+                    groups.setdefault(pk // CARDS_PER_FILE, {})[pk] = made
+                for group_n, group in groups.items():
+                    _write_card_file(root, group_n, group)
+                    cache.cards[group_n] = group
+                    cache.save((), (group_n,))
+                    del cache.cards[group_n]
+        finally:
+            shutil.rmtree(self.spool, ignore_errors=True)
+        postings = self.postings
+        # Sized by what the browser downloads (each term's best K), so a file is a few KB.
+        size = sum(len(t.encode()) + 8 + 9 * min(len(p), K) for t, p in postings.items())
+        files = _term_files_for(size)
+        by_file: dict[int, list] = {}
+        for term in sorted(postings):
+            by_file.setdefault(fnv1a(term) % files, []).append(term)
+        for n, terms in by_file.items():
+            data = {t: {v & 0xFFFFFFFF: v >> 32 for v in sorted(postings.pop(t), key=lambda v: v & 0xFFFFFFFF)}
+                    for t in terms}
+            _write_term_file(root, n, data)
+            cache.terms[n] = data
+            cache.save((n,), ())
+            del cache.terms[n]
+        releases.touched(root, ROOT)
+        cache.meta = {"files": files, "pages": self.pages, "token": uuid.uuid4().hex[:12]}
+        cache.save((), ())
+        return _settings(cache.meta)
 
 
 def write_all(root: Path, cache_dir: Path | None, entries) -> dict:
-    """The whole first-screen index of ``root`` from (page id, (card, terms)) in ascending id order
+    """The whole first-screen index of ``root`` from (page id, (card, terms)) in any order
     (``bench/search_bytes.py --replicate`` feeds it pages it made up)."""
     return _write_all(root, Cache(cache_dir), entries)
 

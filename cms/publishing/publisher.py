@@ -12,7 +12,8 @@ A publish runs in named phases, each a short function below:
    that share a 问题 with it. Anything else (unpublish, move, privacy, taxonomy, video …) plans
    every file.
 2. **render** — write the changed files into a new release (the release ring of ``release``;
-   the live one is never touched) and remove the stale ones.
+   the live one is never touched) and remove the stale ones. A pooled full build's workers also
+   compute each searchable page's first-screen entry (``firstscreen.FullWriter``).
 3. **assign shards** — which Pagefind shard each searchable page belongs to (a full build spreads
    them over the cold shards; an edit moves changed pages to the small hot shard).
 4. **go live** — (a full build: index search first) copy videos of live pages, prune others,
@@ -53,6 +54,7 @@ from .vocabulary import Vocabulary
 log = logging.getLogger("gongyu.publishing")
 HOT_LIMIT = 600  # pages in the hot search shard before everything is re-spread over the cold shards
 MAX_PAGES = 200  # pages named by an edit before it plans every file instead
+FIRST_SCREEN_IN_POOL = True   # a pooled full build computes the first-screen entries in its workers
 LISTED = ("studio", "course", "lesson", "micro")  # the kinds an edit can plan from the dependency index
 
 
@@ -107,6 +109,7 @@ class Build:
     live_shards: list = dataclasses.field(default_factory=list)
     gone: list = dataclasses.field(default_factory=list)
     compact: bool = False
+    fs_writer: firstscreen.FullWriter | None = None   # a pooled full build's first-screen index
     result: PublishResult = None
 
     @property
@@ -154,6 +157,8 @@ def _publish(out: Path, full: bool, progress, base_url: str, pages=None) -> Publ
         _assign_shards(build)
         _go_live(build)
     except BaseException:
+        if build.fs_writer is not None:
+            build.fs_writer.discard()
         releases.discard(build.release)
         raise
     build.result.release = build.release
@@ -287,6 +292,11 @@ def _render(build: Build, progress):
     result.workers = workers
     build.live_cards = {pk: node.card() for pk, node in build.model.nodes.items()}
     if workers > 1:
+        if build.full and FIRST_SCREEN_IN_POOL:
+            build.fs_writer = firstscreen.FullWriter(build.release, firstscreen.Cache(build.cache / "firstscreen"))
+        # The segmenter's dictionaries are loaded here, once, before the workers fork (shared
+        # pages), not once per worker.
+        firstscreen.segment_for_index("家长课程")
         done = _render_in_pool(build, chunks, workers)
     else:
         renderer = Renderer(build.shell, build.vocabulary, build.base_url)
@@ -304,9 +314,10 @@ def _render(build: Build, progress):
         result.removed.append(path)
 
 
-def _render_chunk(build: Build, renderer: Renderer, outputs, copy_videos: bool):
+def _render_chunk(build: Build, renderer: Renderer, outputs, copy_videos: bool, entries: list | None = None):
     """Render and write ``outputs``; their pages come from one query (lesson bodies with their
-    links). Returns [(output, fingerprint, links, shown page ids)]."""
+    links). Returns [(output, fingerprint, links, shown page ids)]. ``entries``: the first-screen
+    entries (page id, (card, terms)) of the searchable pages written are appended to it."""
     release = build.release
     pages = _live_pages([o.page_id for o in outputs if o.page_id and o.kind != "qr"])
     done = []
@@ -323,6 +334,10 @@ def _render_chunk(build: Build, renderer: Renderer, outputs, copy_videos: bool):
                 build.vstates.update(video_states(missing))
             data = renderer.render(output, page, videos, build.live_cards)
         releases.write_file(release, output.path, data)
+        if entries is not None and output.shard is not None and output.page_id is not None:
+            made = firstscreen.entry(data.decode("utf-8"), "/" + output.path.removesuffix("index.html"))
+            if made is not None:
+                entries.append((int(output.page_id), made))
         fp = fingerprint([build.salt, output.inputs, build.link_state(links or None)])
         if output.node is not None and output.node.kind in LISTED and output.kind != "qr":
             links["membership"] = membership(build.model, output.node)   # not part of the fingerprint
@@ -394,8 +409,9 @@ def _worker_start():
 
 def _worker_render(start: int, stop: int):
     build = _POOL_BUILD
-    done = _render_chunk(build, _POOL_RENDERER, build.todo[start:stop], copy_videos=False)
-    return start, [(fp, links, shown) for _, fp, links, shown in done]
+    entries = [] if build.fs_writer is not None else None
+    done = _render_chunk(build, _POOL_RENDERER, build.todo[start:stop], copy_videos=False, entries=entries)
+    return start, [(fp, links, shown) for _, fp, links, shown in done], entries
 
 
 def _render_in_pool(build: Build, chunks, workers: int):
@@ -412,7 +428,9 @@ def _render_in_pool(build: Build, chunks, workers: int):
                 futures.append(pool.submit(_worker_render, start, start + len(chunk)))
                 start += len(chunk)
             for future in futures:
-                first, done = future.result()
+                first, done, entries = future.result()
+                for pk, made in entries or ():
+                    build.fs_writer.add(pk, made)
                 outputs = build.todo[first:first + len(done)]
                 for output in outputs:
                     releases.touched(build.release, output.path)
@@ -486,6 +504,8 @@ def _index_search(build: Build, root: Path):
 def _first_screen(build: Build, root: Path) -> dict:
     """The first-screen search files (``firstscreen``): every searchable page on a full build, the
     pages this publish wrote or removed otherwise."""
+    if build.full and build.fs_writer is not None:   # the render workers computed the entries
+        return build.fs_writer.finish()
     if build.full:
         pages = {o.path: o.page_id for o in build.outputs if o.shard is not None}
         return firstscreen.update(root, build.cache / "firstscreen", pages, full=True)

@@ -1,6 +1,6 @@
 """A big full build renders in worker processes (issue 17 item 3): ``manage.py publish_site``
 with a low pool threshold really forks workers, and the site they make is the site one process
-makes, file for file."""
+makes, file for file — the first-screen search files the workers' entries make included."""
 
 import hashlib
 import os
@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from cms.publishing import firstscreen
 from cms.publishing.api import publish
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,12 @@ def pages(root: Path):
             and "pagefind" not in p.parts and "assets" not in p.parts}
 
 
+def first_screen(root: Path):
+    """{name: sha1} of the first-screen search files (term files and cards)."""
+    folder = root / firstscreen.ROOT
+    return {str(p.relative_to(folder)): hashlib.sha1(p.read_bytes()).hexdigest() for p in folder.rglob("*.json")}
+
+
 def test_a_big_full_build_renders_in_two_worker_processes_and_makes_the_same_site(tmp_path):
     pooled = tmp_path / "pooled"
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="cms.settings", DATABASE_URL=database_url(tmp_path),
@@ -59,3 +66,8 @@ def test_a_big_full_build_renders_in_two_worker_processes_and_makes_the_same_sit
     made, expected = pages(pooled.resolve()), pages(single.resolve())
     assert len(expected) > 200
     assert made == expected
+    # The first-screen search files: the workers computed each page's entry from the page they
+    # had just rendered; the single process read the pages back after the render. Same files.
+    pooled_fs, single_fs = first_screen(pooled.resolve()), first_screen(single.resolve())
+    assert len(single_fs) > 20 and any(name.startswith("c/") for name in single_fs)
+    assert pooled_fs == single_fs
