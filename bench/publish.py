@@ -50,6 +50,8 @@ def parse():
     parser.add_argument("--first-screen-ab", action="store_true",
                         help="full build twice: first-screen index written after the render (before) and "
                              "from the render workers' entries (after); compare and stop")
+    parser.add_argument("--edit-rows", action="store_true",
+                        help="count the queries and rows one single-lesson publish reads, then stop")
     return parser.parse_args()
 
 
@@ -429,6 +431,23 @@ def main():
           f"search {result.timings['search'] - result.timings['render']:.1f} s, shards {len(result.shards_indexed)}, "
           f"{result.workers} render processes); "
           f"peak memory of the process tree {memory.peak / 2**30:.2f} GB")
+
+    if ARGS.edit_rows:
+        from tests.site.rowcount import rows_read
+
+        for n in range(3):   # past the first edits after a full build (they copy the release once)
+            lesson = LessonPage.objects.order_by("path")[n].specific
+            lesson.title = f"预热修改{n}"
+            lesson.save_revision().publish()
+            publish(out, pages=[lesson.pk])
+        lesson = LessonPage.objects.order_by("path")[ARGS.lessons // 2].specific
+        lesson.title = "用番茄钟计时法帮孩子专心写作业"
+        lesson.save_revision().publish()
+        with rows_read() as reads:
+            publish(out, pages=[lesson.pk])
+        print(f"(e) one single-lesson publish at {ARGS.lessons} lessons: {reads.queries} queries, {reads.rows} rows read; "
+              "most rows: " + ", ".join(f"{t} {q}q/{r}r" for t, (q, r) in reads.top()))
+        return
 
     if ARGS.profile_edit:
         import cProfile

@@ -53,69 +53,129 @@ def picture(digest, alt=""):
             "width": WIDTHS[0], "height": height_of(WIDTHS[0]), "alt": alt}
 
 
-class Pictures:
-    """The picture source of every shelved page of a site model: {page id: (digest, opener)}."""
+class Opener:
+    """Opens a picture source when its thumbnails are made (picklable: a site model snapshot
+    keeps the pictures): a video poster in the default storage, or a Wagtail image by id."""
 
-    def __init__(self, model):
+    def __init__(self, kind: str, ref):
+        self.kind, self.ref = kind, ref
+
+    def __call__(self):
+        if self.kind == "poster":
+            from django.core.files.storage import default_storage
+
+            return default_storage.open(self.ref, "rb")
+        from wagtail.images import get_image_model
+
+        return get_image_model().objects.get(pk=self.ref).open_file()
+
+
+class Pictures:
+    """The picture source of every shelved page of a site model: {page id: (digest, opener)}.
+
+    Read as facts (the ready posters, each micro-lesson's and lesson's live video, each course's
+    cover), then derived in memory (``_derive``: a course without a cover takes its first child's
+    poster, a lesson without a video its course's picture). ``refresh(pages)`` re-reads the facts
+    of those pages only (an edit: the site model's snapshot keeps the rest)."""
+
+    def __init__(self, model, load=True):
         self.model = model
         self.sources = {}
         self.durations = {}    # {page id: seconds of its video}
-        self._load()
+        self.posters = {}      # {video id: (digest, storage name, seconds)}; a video's change plans everything
+        self.videos = {}       # {page id: video id} of micro-lessons and lessons (live content)
+        self.covers = {}       # {course id: (digest, image id)}
+        if load:
+            self._load()
 
     def digest(self, page_id):
         source = self.sources.get(page_id)
         return source[0] if source else None
 
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k not in ("model", "sources")}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, model=None, sources={})
+
     def _load(self):
+        from transcoding.api import ready_posters
+
+        for poster in ready_posters():
+            digest = hashlib.sha1(f"poster:{poster.name}".encode()).hexdigest() if poster.name else None
+            self.posters[poster.video_id] = (digest, poster.name, poster.duration)
+        self._read(None)
+        self._derive()
+
+    def refresh(self, pages):
+        """Re-read the videos and covers of ``pages`` (ids), then derive every source again."""
+        for pk in pages:
+            self.videos.pop(pk, None)
+            self.covers.pop(pk, None)
+        self._read(sorted(pages))
+        self._derive()
+
+    def _read(self, only):
+        """The facts of every page (``only`` None) or of the pages ``only``."""
         from django.contrib.contenttypes.models import ContentType
-        from django.core.files.storage import default_storage
         from wagtail.images import get_image_model
         from wagtail.models import ReferenceIndex, Revision
 
         from cms.catalogue.models import CoursePage, LessonPage, MicroLessonPage
-        from transcoding.api import ready_posters, video_content_type
+        from transcoding.api import video_content_type
+
+        def some(queryset, field="pk"):
+            return queryset if only is None else queryset.filter(**{f"{field}__in": only})
 
         nodes = self.model.nodes
-        posters, durations = {}, {}
-        for poster in ready_posters():
-            durations[poster.video_id] = poster.duration
-            if poster.name:
-                digest = hashlib.sha1(f"poster:{poster.name}".encode()).hexdigest()
-                posters[poster.video_id] = (digest, lambda name=poster.name: default_storage.open(name, "rb"))
-        for pk, video_id in MicroLessonPage.objects.filter(video__isnull=False).values_list("pk", "video_id"):
-            if pk in nodes and video_id in posters:
-                self.sources[pk] = posters[video_id]
-                self.durations[pk] = durations.get(video_id)
-        lessons = [n.id for n in nodes.values() if n.kind == "lesson"]
-        lesson_video = {}
+        for pk, video_id in some(MicroLessonPage.objects.filter(video__isnull=False)).values_list("pk", "video_id"):
+            if pk in nodes:
+                self.videos[pk] = video_id
+        lessons = [n.id for n in nodes.values() if n.kind == "lesson"] if only is None else \
+            [pk for pk in only if pk in nodes and nodes[pk].kind == "lesson"]
         if lessons:
             lesson_ct = ContentType.objects.get_for_model(LessonPage)
             video_ct = video_content_type()
-            drafty = dict(LessonPage.objects.filter(has_unpublished_changes=True).values_list("pk", "live_revision_id"))
-            for object_id, to_id in ReferenceIndex.objects.filter(
-                    content_type=lesson_ct, to_content_type=video_ct).values_list("object_id", "to_object_id"):
+            drafty = dict(some(LessonPage.objects.filter(has_unpublished_changes=True)).values_list("pk", "live_revision_id"))
+            refs = ReferenceIndex.objects.filter(content_type=lesson_ct, to_content_type=video_ct)
+            if only is not None:
+                refs = refs.filter(object_id__in=[str(pk) for pk in lessons])
+            for object_id, to_id in refs.values_list("object_id", "to_object_id"):
                 pk = int(object_id)
-                if pk in nodes and pk not in drafty and int(to_id) in posters:
-                    lesson_video.setdefault(pk, int(to_id))
+                if pk in nodes and pk not in drafty and self._shown(int(to_id)):
+                    self.videos.setdefault(pk, int(to_id))
             live = {rev: pk for pk, rev in drafty.items() if pk in nodes and rev}
             for rev_pk, content in Revision.objects.filter(pk__in=list(live)).values_list("pk", "content"):
                 video_id = _intro_video(content)
-                pk = live[rev_pk]
-                if video_id in posters:
-                    lesson_video[pk] = video_id
-        for pk, video_id in lesson_video.items():
-            self.sources[pk] = posters[video_id]
-            self.durations[pk] = durations.get(video_id)
+                if self._shown(video_id):
+                    self.videos[live[rev_pk]] = video_id
         Image = get_image_model()
-        covers = dict(CoursePage.objects.filter(cover_image__isnull=False).values_list("pk", "cover_image_id"))
+        covers = dict(some(CoursePage.objects.filter(cover_image__isnull=False)).values_list("pk", "cover_image_id"))
         images = {i.pk: i for i in Image.objects.filter(pk__in=set(covers.values()))}
+        for pk, image_id in covers.items():
+            image = images.get(image_id)
+            if image is not None and pk in nodes:
+                digest = hashlib.sha1(f"image:{image.pk}:{image.file_hash or image.file.name}".encode()).hexdigest()
+                self.covers[pk] = (digest, image.pk)
+
+    def _shown(self, video_id):
+        """A ready video with a poster frame."""
+        return bool(self.posters.get(video_id, (None,))[0])
+
+    def _derive(self):
+        nodes = self.model.nodes
+        self.sources, self.durations = {}, {}
+        posters = {vid: (digest, Opener("poster", name)) for vid, (digest, name, _) in self.posters.items() if digest}
+        for pk, video_id in self.videos.items():
+            if pk in nodes and video_id in posters:
+                self.sources[pk] = posters[video_id]
+                self.durations[pk] = self.posters[video_id][2]
         for node in nodes.values():
             if node.kind != "course":
                 continue
-            image = images.get(covers.get(node.id))
-            if image is not None:
-                digest = hashlib.sha1(f"image:{image.pk}:{image.file_hash or image.file.name}".encode()).hexdigest()
-                self.sources[node.id] = (digest, lambda image=image: image.open_file())
+            cover = self.covers.get(node.id)
+            if cover is not None:
+                self.sources[node.id] = (cover[0], Opener("image", cover[1]))
             else:
                 first = next((c for c in node.children if c in self.sources), None)
                 if first is not None:

@@ -102,7 +102,8 @@ def plan(model: SiteModel, shards: int, only: set[str] | None = None) -> list[Ou
     outputs = []
     if model.home is None or model.home.id not in model.nodes:
         return outputs
-    model.pictures = Pictures(model)
+    if getattr(model, "pictures", None) is None:   # an edit's kept model brings its own (sitemodel.kept)
+        model.pictures = Pictures(model)
     card = Cards(model, model.pictures)
     if want("index.html"):
         outputs.append(_plan_home(model, card))

@@ -9,8 +9,10 @@ A publish runs in named phases, each a short function below:
    planned — found in the *dependency index* (``OutputDependency``: page → files showing it,
    rebuilt by every full plan and updated for every file rendered) — plus, when a page's place
    in listings changed (parent, order, 学段/主题/问题, URL), the listings it joins and the pages
-   that share a 问题 with it. Anything else (unpublish, move, privacy, taxonomy, video …) plans
-   every file.
+   that share a 问题 with it; the site model is then the last publish's with only the named
+   pages' rows read again (``SiteModel.kept``), so an edit's reads do not grow with the
+   catalogue. Anything else (unpublish, move, privacy, taxonomy, video …) plans every file from
+   the model loaded whole.
 2. **render** — write the changed files into a new release (the release ring of ``release``;
    the live one is never touched) and remove the stale ones. A pooled full build's workers also
    compute each searchable page's first-screen entry (``firstscreen.FullWriter``).
@@ -54,6 +56,7 @@ from .vocabulary import Vocabulary
 log = logging.getLogger("gongyu.publishing")
 HOT_LIMIT = 600  # pages in the hot search shard before everything is re-spread over the cold shards
 MAX_PAGES = 200  # pages named by an edit before it plans every file instead
+MODEL_FILE = "sitemodel.pickle"   # the last publish's site model, in the releases' .cache (sitemodel.kept)
 FIRST_SCREEN_IN_POOL = True   # a pooled full build computes the first-screen entries in its workers
 LISTED = ("studio", "course", "lesson", "micro")  # the kinds an edit can plan from the dependency index
 
@@ -148,6 +151,7 @@ def _publish(out: Path, full: bool, progress, base_url: str, pages=None) -> Publ
     build.result = PublishResult(out=out, release=out, full=full)
     _diff(build)
     if not build.todo and not build.stale and build.live is not None and not build.state.pending_shards:
+        _keep_model(build)
         build.mark("total")
         build.result.release = build.live
         return build.result
@@ -164,11 +168,24 @@ def _publish(out: Path, full: bool, progress, base_url: str, pages=None) -> Publ
     build.result.release = build.release
     _persist(build)
     _reindex(build)
+    _keep_model(build)
     releases.prune_releases(out)
     build.mark("total")
     result = build.result
     log.info("家长网站已发布:%s 个文件更新,%s 个删除,用时 %.1f 秒", len(result.written), len(result.removed), result.timings["total"])
     return result
+
+
+def _keep_model(build: Build):
+    """Save this publish's site model for the next edit (``SiteModel.kept``), stamped with the
+    target's publish time as stored; a publish that fails before this leaves a stamp that no
+    longer matches, so the next one loads the model whole."""
+    stamp = SiteTarget.objects.filter(pk=build.state.pk).values_list("published_at", flat=True).first()
+    path = build.cache / MODEL_FILE
+    if stamp is None or getattr(build.model, "pictures", None) is None:
+        path.unlink(missing_ok=True)
+        return
+    build.model.save(path, stamp.isoformat())
 
 
 # -- 1. diff --------------------------------------------------------------------------------------
@@ -177,19 +194,27 @@ def _diff(build: Build):
     build.live = releases.current_release(build.out)
     build.shell = build_shell(build.cache)
     build.mark("shell")
-    build.model = SiteModel()
     build.vocabulary = Vocabulary()
-    searchable = sum(1 for n in build.model.nodes.values() if n.kind in SEARCHABLE)
-    build.shards = shard_count(searchable)
-    build.salt = [build.shell.digest, build.vocabulary.digest, build.base_url]
     state = build.state
-    build.full = bool(build.full or build.live is None or state.theme != fingerprint(build.salt)
-                      or state.shards != build.shards)
-    build.result.full = build.full
-    incremental = not build.full and build.pages is not None and state.indexed
-    only = _affected(build) if incremental else None
-    if only is not None and not _plan_some(build, only):
-        only = None   # the hot search shard is full: every page is re-spread, so plan everything
+    kept = None
+    if not build.full and build.pages is not None and state.indexed and build.live is not None and state.published_at:
+        # An edit: the last publish's site model with only the named pages' rows read again.
+        kept = SiteModel.kept(build.cache / MODEL_FILE, state.published_at.isoformat(), build.pages)
+    for model in ((kept, None) if kept is not None else (None,)):
+        build.model = model or SiteModel()
+        searchable = sum(1 for n in build.model.nodes.values() if n.kind in SEARCHABLE)
+        build.shards = shard_count(searchable)
+        build.salt = [build.shell.digest, build.vocabulary.digest, build.base_url]
+        build.full = bool(build.full or build.live is None or state.theme != fingerprint(build.salt)
+                          or state.shards != build.shards)
+        build.result.full = build.full
+        incremental = not build.full and build.pages is not None and state.indexed
+        only = _affected(build) if incremental else None
+        if only is not None and not _plan_some(build, only):
+            only = None   # the hot search shard is full: every page is re-spread, so plan everything
+        if only is not None or model is None:
+            break
+        # Every file is planned: from the whole model, read again (not the kept one).
     if only is None:
         _plan_everything(build)
     build.result.outputs = len(build.outputs)

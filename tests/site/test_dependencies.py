@@ -17,15 +17,16 @@ from engagement.models import WeeklyLecture
 pytestmark = pytest.mark.django_db
 
 
-def add_lessons(course, count):
-    """``count`` public lessons at the end of ``course``, inserted in bulk (as bench/publish.py)."""
+def add_lessons(course, count, slug="generated"):
+    """``count`` public lessons at the end of ``course``, inserted in bulk (as bench/publish.py);
+    ``slug``: their slugs' prefix (another one for a second batch)."""
     ct = ContentType.objects.get_for_model(LessonPage)
     course = Page.objects.get(pk=course.pk)
     now = timezone.now()
     pages = [Page(path=LessonPage._get_path(course.path, course.depth + 1, course.numchild + i),
                   depth=course.depth + 1, numchild=0, title=f"生成的第{i}课", draft_title=f"生成的第{i}课",
-                  slug=f"generated-{i}", content_type=ct, live=True, has_unpublished_changes=False,
-                  url_path=f"{course.url_path}generated-{i}/", first_published_at=now, last_published_at=now,
+                  slug=f"{slug}-{i}", content_type=ct, live=True, has_unpublished_changes=False,
+                  url_path=f"{course.url_path}{slug}-{i}/", first_published_at=now, last_published_at=now,
                   locale_id=course.locale_id, translation_key=uuid.uuid4())
              for i in range(1, count + 1)]
     Page.objects.bulk_create(pages)
