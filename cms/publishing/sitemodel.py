@@ -43,6 +43,13 @@ class Node:
         return {"id": self.id, "kind": self.kind, "url": self.url, "title": self.title, "summary": self.summary}
 
 
+def _shape():
+    """What a kept model's objects hold (a snapshot saved by code with other fields is not used)."""
+    from .images import Pictures
+
+    return ([f.name for f in dataclasses.fields(Node)], sorted(vars(Pictures(None, load=False))))
+
+
 def model_kind(model) -> str:
     return {CoursePage: "course", MicroLessonPage: "micro"}[model]
 
@@ -129,7 +136,8 @@ class SiteModel:
     # -- an edit: the last publish's model, with only the named pages read again ------------------
     def save(self, path: Path, stamp: str):
         """Keep this model (and its pictures) for the next publish that names its pages."""
-        data = {"stamp": stamp, "home": self.home.pk, "nodes": self.nodes, "pictures": getattr(self, "pictures", None)}
+        data = {"stamp": stamp, "shape": _shape(), "home": self.home.pk, "nodes": self.nodes,
+                "pictures": getattr(self, "pictures", None)}
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as handle:
@@ -148,8 +156,8 @@ class SiteModel:
                 data = pickle.load(handle)
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
             return None
-        if data.get("stamp") != stamp or data.get("pictures") is None:
-            return None
+        if data.get("stamp") != stamp or data.get("shape") != _shape() or data.get("pictures") is None:
+            return None   # another publish's, or saved by another version of this code
         model = cls.__new__(cls)
         model.home = SupermarketPage.objects.filter(pk=data["home"]).first()
         model.nodes = data["nodes"]
