@@ -103,7 +103,10 @@ def rank(concepts, scores, grams, size=None, everyday=True):
         if required and all(entry_id in scores[i] for i in required):
             complete = True
         ranked.append((entry_id, score))
-    ranked.sort(key=lambda r: (-r[1], str(r[0])))
+    # Equal scores in index order: the entry's number (embedded: its row, in the order entries were
+    # written; Elasticsearch: its id). Not as text — on PostgreSQL the numbers keep growing across
+    # rebuilds, and as text row 1000 sorted before row 999, so a rebuild moved the figures.
+    ranked.sort(key=lambda r: (-r[1], r[0]))
     return ranked, complete
 
 
