@@ -432,10 +432,10 @@ def main():
           f"{result.workers} render processes); "
           f"peak memory of the process tree {memory.peak / 2**30:.2f} GB")
 
-    if ARGS.edit_rows:
-        from tests.site.rowcount import rows_read
-
-        for n in range(3):   # past the first edits after a full build (they copy the release once)
+    def steady_edit(out):
+        """Three warm-up edits (the first edits after a full build copy the release once), then a
+        lesson in the middle retitled and published, its site publish left to the caller."""
+        for n in range(3):
             lesson = LessonPage.objects.order_by("path")[n].specific
             lesson.title = f"预热修改{n}"
             lesson.save_revision().publish()
@@ -443,6 +443,12 @@ def main():
         lesson = LessonPage.objects.order_by("path")[ARGS.lessons // 2].specific
         lesson.title = "用番茄钟计时法帮孩子专心写作业"
         lesson.save_revision().publish()
+        return lesson
+
+    if ARGS.edit_rows:
+        from tests.site.rowcount import rows_read
+
+        lesson = steady_edit(out)
         with rows_read() as reads:
             publish(out, pages=[lesson.pk])
         print(f"(e) one single-lesson publish at {ARGS.lessons} lessons: {reads.queries} queries, {reads.rows} rows read; "
@@ -453,14 +459,7 @@ def main():
         import cProfile
         import pstats
 
-        for n in range(3):   # the first edits after a full build copy the release once; profile the steady state
-            lesson = LessonPage.objects.order_by("path")[n].specific
-            lesson.title = f"预热修改{n}"
-            lesson.save_revision().publish()
-            publish(out, pages=[lesson.pk])
-        lesson = LessonPage.objects.order_by("path")[ARGS.lessons // 2].specific
-        lesson.title = "用番茄钟计时法帮孩子专心写作业"
-        lesson.save_revision().publish()
+        lesson = steady_edit(out)
         cProfile.runctx("publish(out, pages=[lesson.pk])", globals(), {"out": out, "lesson": lesson}, str(WORK / "profile-edit"))
         pstats.Stats(str(WORK / "profile-edit")).sort_stats("cumulative").print_stats(30)
         return
