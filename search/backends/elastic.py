@@ -283,13 +283,14 @@ class ElasticsearchBackend(SearchBackend):
         with each named query's own score (``include_named_queries_score``)."""
         if not self._exists():
             return [{} for _ in groups], {}
-        should = [{"bool": {**self.concept_query(g)["bool"], "_name": f"g{i}"}} for i, g in enumerate(groups)]
+        queries = {f"g{i}": self.concept_query(g) for i, g in enumerate(groups)}
+        should = [{"bool": {**q["bool"], "_name": name}} for name, q in queries.items()]
         if grams:
             should.append({"match": {"grams": {"query": " ".join(grams), "operator": "or", "_name": "grams"}}})
         query = {"bool": {"should": should, "minimum_should_match": 1, "filter": self._filters(request)}}
         # How many entries match each group in all (within the filters): its rarity. The hits are
         # the best CANDIDATES of the whole query, so a group's share of them says little.
-        counts = {f"g{i}": self.concept_query(g) for i, g in enumerate(groups)}
+        counts = dict(queries)
         scores, gram_scores = [{} for _ in groups], {}
         for entry_id, matched in self._hits(query, CANDIDATES, counts):
             for name, score in matched.items():

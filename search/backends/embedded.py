@@ -31,6 +31,11 @@ def _segmented(entry):
     return [*words, grams]
 
 
+def _words(tokens) -> str:
+    """FTS5 expression: any of ``tokens`` in the word columns."""
+    return "{" + " ".join(COLUMNS) + "} : (" + " OR ".join(_quote(t) for t in tokens) + ")"
+
+
 def _quote(token):
     return '"' + token.replace('"', '""') + '"'
 
@@ -55,15 +60,14 @@ class _Sqlite:
     def group_query(self, tokens, limit):
         """Entries containing any token in the word columns, scored by bm25 with field weights."""
         weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
-        expression = "{" + " ".join(COLUMNS) + "} : (" + " OR ".join(_quote(t) for t in tokens) + ")"
         sql = f"SELECT rowid, -bm25({FTS}, {weights}, 0) AS s FROM {FTS} WHERE {FTS} MATCH %s ORDER BY s DESC"
+        expression = _words(tokens)
         return (sql + " LIMIT %s", [expression, limit]) if limit else (sql, [expression])
 
     def count_query(self, tokens):
         """How many entries contain any token in the word columns (no ranking: FTS5 only walks
         the tokens' lists)."""
-        expression = "{" + " ".join(COLUMNS) + "} : (" + " OR ".join(_quote(t) for t in tokens) + ")"
-        return f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH %s", [expression]
+        return f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH %s", [_words(tokens)]
 
     def gram_query(self, grams, limit):
         zeros = ", ".join("0" for _ in COLUMNS)
@@ -85,18 +89,22 @@ class _Postgres:
             rows,
         )
 
+    @staticmethod
+    def _tsquery(tokens):
+        """Any of ``tokens``, as one tsquery expression (its parameters are the tokens)."""
+        return " || ".join("plainto_tsquery('simple', %s)" for _ in tokens)
+
     def group_query(self, tokens, limit):
-        query = " || ".join("plainto_tsquery('simple', %s)" for _ in tokens)
+        query = self._tsquery(tokens)
         sql = (f"SELECT f.entry_id, ts_rank({self.RANK}, f.document, q.query) * 10 AS s FROM {FTS} f,"
                f" (SELECT ({query}) AS query) q WHERE f.document @@ q.query ORDER BY s DESC")
         return (sql + " LIMIT %s", [*tokens, limit]) if limit else (sql, list(tokens))
 
     def count_query(self, tokens):
-        query = " || ".join("plainto_tsquery('simple', %s)" for _ in tokens)
-        return f"SELECT count(*) FROM {FTS} WHERE document @@ ({query})", list(tokens)
+        return f"SELECT count(*) FROM {FTS} WHERE document @@ ({self._tsquery(tokens)})", list(tokens)
 
     def gram_query(self, grams, limit):
-        query = " || ".join("plainto_tsquery('simple', %s)" for _ in grams)
+        query = self._tsquery(grams)
         sql = (f"SELECT f.entry_id, ts_rank(f.grams, q.query) * 10 AS s FROM {FTS} f,"
                f" (SELECT ({query}) AS query) q WHERE f.grams @@ q.query ORDER BY s DESC")
         return (sql + " LIMIT %s", [*grams, limit]) if limit else (sql, list(grams))
