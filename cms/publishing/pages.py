@@ -7,7 +7,7 @@ lists (children, parents, shelves, related pages, linked micro-lessons, videos) 
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -27,17 +27,37 @@ STEP_LABELS = {
 KIND_LABELS = {name: label for name, label in LABELS.items() if name in SEARCHABLE}   # from the one vocabulary
 
 
-@dataclasses.dataclass
 class Output:
-    path: str              # file path relative to the site root, e.g. "studios/x/index.html"
-    kind: str
-    inputs: dict
-    node: Node | None = None
-    shard: int | None = None   # Pagefind shard for searchable pages
+    """A file of the site: ``path`` relative to the site root ("studios/x/index.html"), its kind,
+    its inputs (what it shows, a JSON-able dict), its page and, for a searchable page, its
+    Pagefind shard. A catalogue page's inputs are made when first read (``make``) and let go by
+    ``drop()`` once the file is rendered or compared, so a plan of every file at province scale
+    holds paths and pages, not every listing's cards."""
+
+    __slots__ = ("path", "kind", "_inputs", "_make", "node", "shard")
+
+    def __init__(self, path: str, kind: str, inputs: dict | None = None, node: Node | None = None,
+                 shard: int | None = None, make=None):
+        self.path, self.kind, self.node, self.shard = path, kind, node, shard
+        self._inputs, self._make = inputs, make
+
+    @property
+    def inputs(self) -> dict:
+        if self._inputs is None and self._make is not None:
+            self._inputs = self._make()
+        return self._inputs
+
+    def drop(self):
+        """Let go of inputs that can be made again."""
+        if self._make is not None:
+            self._inputs = None
 
     @property
     def page_id(self):
         return self.node.id if self.node else None
+
+    def __repr__(self):
+        return f"Output({self.path!r}, {self.kind!r})"
 
 
 def fingerprint(data) -> str:
@@ -135,8 +155,8 @@ def plan(model: SiteModel, shards: int, only: set[str] | None = None) -> list[Ou
         nodes = [n for n in model.nodes.values() if n.kind != "home" and any(p in only for p in own_paths(n))]
     for node in nodes:
         searchable = node.kind in ("course", "lesson", "micro", "studio")
-        outputs.append(Output(page_file(node.url), node.kind, _node_inputs(model, card, node), node,
-                              shard_of(node, shards) if searchable else None))
+        outputs.append(Output(page_file(node.url), node.kind, None, node, shard_of(node, shards) if searchable else None,
+                              make=functools.partial(_node_inputs, model, card, node)))
         if node.kind in ("course", "lesson"):
             outputs.append(Output(node.url.strip("/") + "/qr.svg", "qr", {"url": node.url}, node))
     from engagement.site import extend_plan  # 本周家长课, school links and QR sheets, privacy notice

@@ -33,6 +33,7 @@ import dataclasses
 import logging
 import shutil
 import time
+from collections import deque
 from pathlib import Path
 
 from django.conf import settings
@@ -59,6 +60,7 @@ MAX_PAGES = 200  # pages named by an edit before it plans every file instead
 MODEL_FILE = "sitemodel.pickle"   # the last publish's site model, in the releases' .cache (sitemodel.kept)
 FIRST_SCREEN_IN_POOL = True   # a pooled full build computes the first-screen entries in its workers
 LISTED = ("studio", "course", "lesson", "micro")  # the kinds an edit can plan from the dependency index
+AHEAD = 2   # render batches per worker submitted ahead of the one being merged (bounded memory)
 
 
 def url_of(path):
@@ -250,8 +252,12 @@ def _compare(build: Build):
     build.todo = []
     for output in build.outputs:
         record = build.known.get(output.path)
-        fp = fingerprint([build.salt, output.inputs, build.link_state(record.links if record else None)])
-        if record is None or record.fingerprint != fp:
+        if record is None:   # a new file (every file of a full build): its inputs are made when it is rendered
+            build.todo.append(output)
+            continue
+        fp = fingerprint([build.salt, output.inputs, build.link_state(record.links)])
+        output.drop()
+        if record.fingerprint != fp:
             build.todo.append(output)
 
 
@@ -367,6 +373,7 @@ def _render_chunk(build: Build, renderer: Renderer, outputs, copy_videos: bool, 
         if output.node is not None and output.node.kind in LISTED and output.kind != "qr":
             links["membership"] = membership(build.model, output.node)   # not part of the fingerprint
         done.append((output, fp, links, shown_pages(build.model, output, links)))
+        output.drop()
     return done
 
 
@@ -448,12 +455,17 @@ def _render_in_pool(build: Build, chunks, workers: int):
     context = multiprocessing.get_context("fork")
     try:
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
-            futures, start = [], 0
+            # A few batches ahead of the one being merged, not all of them: a finished batch's
+            # results (links, first-screen entries) are dropped once merged, so the parent holds
+            # a bounded number of batches, whatever the catalogue's size.
+            futures, spans, start = deque(), deque(), 0
             for chunk in chunks:
-                futures.append(pool.submit(_worker_render, start, start + len(chunk)))
+                spans.append((start, start + len(chunk)))
                 start += len(chunk)
-            for future in futures:
-                first, done, entries = future.result()
+            while spans or futures:
+                while spans and len(futures) < AHEAD * workers:
+                    futures.append(pool.submit(_worker_render, *spans.popleft()))
+                first, done, entries = futures.popleft().result()
                 for pk, made in entries or ():
                     build.fs_writer.add(pk, made)
                 outputs = build.todo[first:first + len(done)]
@@ -623,6 +635,7 @@ def _persist_dependencies(build: Build):
             else:
                 known = build.known.get(o.path)
                 shown[o.path] = shown_pages(build.model, o, known.links if known else None)
+                o.drop()
     rows = []
     for path, ids in shown.items():
         rows += [OutputDependency(site=site, page_id=pk, path=path) for pk in ids]
