@@ -133,7 +133,10 @@ def write_site_json(root: Path, shard_ids, vocabulary: dict, gone=()):
     """``pagefind/site.json``: the shards to merge, the URLs to drop (pages gone since their
     shard was built) and the query vocabulary. The segmenter's word list goes to
     ``pagefind/words/<n>.json`` by first character (code point mod ``WORD_BUCKETS``): a search
-    fetches only the few lists of its own characters, not the whole list."""
+    fetches only the few lists of its own characters, not the whole list. With them, by the same
+    first character, the weights of everyday words (``i``: {word: informativeness} of the words
+    that count less than 1) and the general rarity of characters (``c``: the characters by rarity,
+    ``r``: their rarities in hundredths, each after the first as the step from the one before)."""
     vocabulary = dict(vocabulary)
     buckets = [{"w": [], "g": []} for _ in range(WORD_BUCKETS)]
     for word in vocabulary.pop("words", []):
@@ -142,6 +145,16 @@ def write_site_json(root: Path, shard_ids, vocabulary: dict, gone=()):
     for word in vocabulary.pop("general", []):   # everyday words: where to cut, not search terms
         if word not in site_words:
             buckets[ord(word[0]) % WORD_BUCKETS]["g"].append(word)
+    for word, value in sorted(vocabulary.pop("everyday", {}).items()):
+        buckets[ord(word[0]) % WORD_BUCKETS].setdefault("i", {})[word] = value
+    for hundredths, ch in sorted((round(r * 100), ch) for ch, r in vocabulary.pop("chars", {}).items()):
+        bucket = buckets[ord(ch) % WORD_BUCKETS]
+        bucket["c"] = bucket.get("c", "") + ch
+        bucket.setdefault("r", []).append(hundredths)
+    for bucket in buckets:   # rarities ascending: each after the first as its step (short numbers)
+        if "r" in bucket:
+            rarities = bucket["r"]
+            bucket["r"] = [r - before for r, before in zip(rarities, [0, *rarities], strict=False)]
     for n, words in enumerate(buckets):
         _write_json(root, f"pagefind/words/{n}.json", words)
     vocabulary["buckets"] = WORD_BUCKETS

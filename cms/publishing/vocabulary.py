@@ -11,7 +11,19 @@ import pickle
 from collections import Counter
 from pathlib import Path
 
-from search.analysis import USERDICT, segment_for_index, stopwords, synonym_groups
+from search.analysis import (
+    EVERYDAY_FLOOR,
+    EVERYDAY_RARITY,
+    TELLING_RARITY,
+    USERDICT,
+    decompose,
+    general_rarity,
+    informativeness,
+    segment_for_index,
+    stopwords,
+    synonym_groups,
+    tokenizer,
+)
 
 MAX_WORDS = 3000
 GENERAL_WORDS = 3000  # everyday words from jieba's own dictionary, by frequency (今天, 天气, 做法)
@@ -31,6 +43,38 @@ def general_words() -> tuple[str, ...]:
             if len(parts) >= 2 and 2 <= len(parts[0]) <= 4:
                 rows.append((-int(parts[1]), parts[0]))
     return tuple(w for _, w in sorted(rows)[:GENERAL_WORDS])
+
+
+@functools.lru_cache(maxsize=1)
+def char_rarity() -> dict[str, float]:
+    """Every Chinese character of jieba's dictionary with its general rarity
+    (``search.analysis.general_rarity``, to 0.01): the browser weighs a word it has no number for
+    as the server does a word jieba lacks, by its characters' rarity on average (不爱 -> everyday)."""
+    freq = tokenizer().FREQ
+    return {ch: round(general_rarity(ch), 2) for ch in sorted(freq) if len(ch) == 1 and freq[ch] > 0 and not ch.isascii()}
+
+
+def everyday_rule() -> dict:
+    """The numbers of ``search.analysis.informativeness`` the browser needs for a word of no list:
+    rarity at or below ``low`` counts ``floor``, at or above ``high`` 1, linear between; a character
+    jieba lacks is as rare as ``unknown`` (the server's own figure for one)."""
+    return {"low": EVERYDAY_RARITY, "high": TELLING_RARITY, "floor": EVERYDAY_FLOOR,
+            # U+E000 (private use) is in no dictionary: the server's rarity of an unknown character
+            "unknown": round(general_rarity("\ue000"), 2)}
+
+
+def word_informativeness(words) -> dict[str, float]:
+    """{word: ``search.analysis.informativeness``} of the words that count less than a telling
+    one (an absent word the browser knows counts 1), to 0.001. A compound the server splits into
+    its parts (``analysis.decompose``: 不管孩子 -> 不管, 时间管理 -> 时间 + 管理) counts as its
+    parts do on average: the server weighs the parts, the browser searches the word as one."""
+    out = {}
+    for word in words:
+        parts = decompose(word)
+        value = sum(informativeness(p) for p in parts) / len(parts) if parts else informativeness(word)
+        if value < 1:
+            out[word] = round(value, 3)
+    return out
 
 
 class Vocabulary:
@@ -71,10 +115,17 @@ class Vocabulary:
         if cache is not None:
             self._save_counts(cache, texts, counts)
         words = set(self.userwords) | {w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS]}
+        general = set(general_words()) - words
         return {
             "words": sorted(words),
             # where the browser cuts a question (今天/天气), without making them the site's words
-            "general": sorted(set(general_words()) - words),
+            "general": sorted(general),
+            # Everyday words (天天, 觉得, 不管) count less in a query of several words, as in the
+            # server's rank(): each word the browser can cut as one, with its informativeness, and
+            # the characters' rarity for any other word (both go out in the word files).
+            "everyday": word_informativeness(words | general | {w for g in self.groups for w in g}),
+            "chars": char_rarity(),
+            "everyday_rule": everyday_rule(),
             "stopwords": self.stop,
             "synonyms": [list(g) for g in self.groups],
             "shelves": shelf_entries(),

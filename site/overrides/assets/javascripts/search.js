@@ -11,7 +11,9 @@
    - ranked as search.backends.base.rank does: by the weighted share of the query a page
      contains (coverage), never all-or-nothing; pages containing none of the parent's words
      are dropped when others contain some; with no page containing every word the list is
-     labelled 最接近的结果.
+     labelled 最接近的结果;
+   - in a query of several words, an everyday word (天天, 觉得, 不管) counts less than a telling
+     one, by search.analysis.informativeness computed at publish time (see informativeness()).
    Titles and problems weigh more than body text through data-pagefind-weight in the pages. */
 (function () {
   "use strict";
@@ -45,7 +47,8 @@
       return { shards: site.shards, pagefindReady: null, fs: vocab.fs || null, termFiles: new Map(), cardFiles: new Map(),
                dict: dict, stop: stop, syn: syn, maxLen: Math.min(maxLen, 8),
                gone: new Set(site.gone || []), shelves: vocab.shelves || [], size: vocab.size || 1000,
-               buckets: vocab.buckets || 0, loaded: new Map(), general: new Set() };
+               buckets: vocab.buckets || 0, loaded: new Map(), general: new Set(),
+               everydayRule: vocab.everyday_rule || null, everyday: new Map(), rarity: new Map() };
     });
     return state;
   }
@@ -85,10 +88,43 @@
           var add = function (w) { ctx.dict.add(w); if (w.length > ctx.maxLen && w.length <= 8) ctx.maxLen = w.length; };
           (Array.isArray(lists) ? lists : lists.w || []).forEach(add);
           (lists.g || []).forEach(function (w) { add(w); ctx.general.add(w); });
+          /* i: how much each everyday word counts; c/r: characters by general rarity, in hundredths,
+             each after the first as the step from the one before (informativeness()). */
+          Object.keys(lists.i || {}).forEach(function (w) { ctx.everyday.set(w, lists.i[w]); });
+          var chars = Array.from(lists.c || ""), r = 0;
+          chars.forEach(function (ch, k) { r += (lists.r || [])[k] || 0; ctx.rarity.set(ch, r / 100); });
         }, function () { ctx.loaded.delete(n); }));
       }
       return ctx.loaded.get(n);
     }));
+  }
+
+  /* How much a query word counts next to the others (search.analysis.informativeness, as the
+     server's rank() uses it): the publisher's own figure for every word the browser can cut as one
+     (site words, synonyms, everyday words; a word it lists without one counts 1); any other word
+     (a run of characters no list holds, 天天打, 不爱) as the server weighs a word jieba lacks, by its
+     characters' general rarity on average — rarity ≤ low counts floor, ≥ high counts 1, linear
+     between (the numbers come with site.json). ASCII words count as telling. */
+  function informativeness(ctx, word) {
+    var rule = ctx.everydayRule;
+    if (!rule) return 1;   /* a site published before the weights */
+    if (ctx.everyday.has(word)) return ctx.everyday.get(word);
+    if (ctx.dict.has(word) || /^[\x00-\x7f]+$/.test(word)) return 1;
+    var chars = Array.from(word), sum = 0;
+    chars.forEach(function (ch) { sum += ctx.rarity.has(ch) ? ctx.rarity.get(ch) : rule.unknown; });
+    var share = (sum / Math.max(1, chars.length) - rule.low) / (rule.high - rule.low);
+    return Math.min(1, Math.max(rule.floor, share));
+  }
+
+  /* In a query of several words each concept's weight is also × its word's informativeness,
+     in the words' score and in the coverage, as rank() does (a single word: unchanged); on the
+     Pagefind path also in the concept's title/problems boost (judge()), the server's field weight
+     being part of the concept's score there: as a share of the most telling word's (which keeps
+     its whole boost), so a page with the telling word in its title is not pulled down. */
+  function weighEveryday(ctx, concepts) {
+    concepts.forEach(function (c) { c.everyday = concepts.length > 1 ? informativeness(ctx, c.word) : 1; });
+    var most = Math.max.apply(null, concepts.map(function (c) { return c.everyday; }));
+    concepts.forEach(function (c) { c.weight = c.weight * c.everyday; c.boost = c.everyday / most; });
   }
 
   /* Longest match, left to right; runs of unknown characters stay together as one word. */
@@ -168,7 +204,7 @@
     var hits = new Map();
     var group = ctx.syn.get(term.w) || [term.w];
     var words = [term.w].concat(group.filter(function (w) { return w !== term.w; }));
-    var concept = { words: words, hits: hits, fallback: false, optional: !!term.optional,
+    var concept = { word: term.w, words: words, hits: hits, fallback: false, optional: !!term.optional,
                     weight: term.optional ? 0.5 : 1 };
     return searchWords(ctx, words.slice(0, 1), filters, 1, hits).then(function () {
       /* Pages carry their synonyms as hidden terms, so the word alone usually finds them; the
@@ -205,6 +241,7 @@
   function prerank(ctx, concepts) {
     /* Coordination weighted by rarity, as on the server: a word few pages contain counts more. */
     concepts.forEach(function (c) { c.weight = c.weight * Math.log(1 + ctx.size / (1 + c.hits.size)); });
+    weighEveryday(ctx, concepts);
     var pages = new Map();
     concepts.forEach(function (c) {
       /* Scores relative to the concept's best page, as on the server. */
@@ -246,9 +283,9 @@
       if (!c.optional && !whole) partial = true;
       if (!whole && !c.optional) all = false;
       var own = c.words[0];  /* the parent's own word weighs more than a synonym */
-      if (title.indexOf(own) >= 0) boost += 2;
-      else if (found.some(function (w) { return title.indexOf(w) >= 0; })) boost += 1;
-      else if (found.some(function (w) { return problems.indexOf(w) >= 0; })) boost += 0.5;
+      if (title.indexOf(own) >= 0) boost += 2 * c.boost;
+      else if (found.some(function (w) { return title.indexOf(w) >= 0; })) boost += c.boost;
+      else if (found.some(function (w) { return problems.indexOf(w) >= 0; })) boost += 0.5 * c.boost;
     });
     if (!anchored && !partial) return null;  /* only an optional single character (做): noise */
     var coverage = covered / plan.total;
@@ -396,7 +433,7 @@
   function fsConcepts(ctx, terms) {
     var concepts = terms.map(function (t) {
       var group = ctx.syn.get(t.w) || [t.w];
-      return { term: t, words: [t.w].concat(group.filter(function (w) { return w !== t.w; })), hits: new Map(), df: 0,
+      return { term: t, word: t.w, words: [t.w].concat(group.filter(function (w) { return w !== t.w; })), hits: new Map(), df: 0,
                truncated: false, optional: !!t.optional, weight: t.optional ? 0.5 : 1, pieces: null, grams: false };
     });
     return fsTerms(ctx, concepts.map(function (c) { return c.term.w; })).then(function (rows) {
@@ -449,6 +486,7 @@
   function fsRank(ctx, concepts) {
     var size = Math.max(ctx.fs.pages || ctx.size, 1);
     concepts.forEach(function (c) { c.weight = c.weight * Math.log(1 + size / (1 + c.df || 1)); });
+    weighEveryday(ctx, concepts);
     var total = concepts.reduce(function (n, c) { return n + c.weight; }, 0) || 1;
     var pages = fsPages(concepts, true);
     /* A common word's list holds only its best pages, so two bigrams' lists may not meet
