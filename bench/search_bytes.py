@@ -58,7 +58,10 @@ if ARGS.rebuild:
 BASE.mkdir(parents=True, exist_ok=True)
 # bench/publish.py reads its own arguments and picks its work folder when imported: give it ours.
 sys.argv = [sys.argv[0], "--lessons", str(ARGS.lessons), "--keep", "--skip-baseline"]
-tempfile.mkdtemp = lambda *a, **k: str(BASE)
+_mkdtemp = tempfile.mkdtemp
+# Only bench/publish.py's own work folder is ours; every other temporary folder (the first-screen
+# writer's spool, which is removed after a build) stays a new one.
+tempfile.mkdtemp = lambda *a, **k: str(BASE) if str(k.get("prefix", "")).startswith("gongyu-bench-publish-") else _mkdtemp(*a, **k)
 from bench import publish as bench  # noqa: E402
 
 KINDS = [

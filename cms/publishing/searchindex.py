@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .release import touched
 
-PAGES_PER_SHARD = 4000
+PAGES_PER_SHARD = 1000   # pages per Pagefind shard: its process holds ~50 MB + ~150 KB a page
 # Pagefind's own UIs are not used (the site has its own search page, site/…/search.js).
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
@@ -109,10 +109,31 @@ def _index_one(root: Path, shard: int, files: list[str]):
         shutil.rmtree(tmp_out, ignore_errors=True)
 
 
+def index_processes() -> int:
+    """Pagefind processes run at once: one per core (``GONGYU_PUBLISH_WORKERS``, as the render
+    pool); each holds one shard, so memory is this many shards, whatever the catalogue's size."""
+    import os
+
+    from django.conf import settings
+
+    return max(1, settings.GONGYU_PUBLISH_WORKERS or os.cpu_count() or 1)
+
+
 def index_shards(root: Path, shards: dict[int, list[str]]):
-    """(Re)build the given shards: {shard: [page file paths relative to root]}."""
-    for shard, files in sorted(shards.items()):
-        _index_one(root, shard, files)
+    """(Re)build the given shards: {shard: [page file paths relative to root]}, several at once
+    (``index_processes``; Pagefind itself keeps about one core busy). The first error is raised
+    once every shard started has finished."""
+    items = sorted(shards.items())
+    processes = min(index_processes(), len(items))
+    if processes < 2:
+        for shard, files in items:
+            _index_one(root, shard, files)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(processes) as pool:
+        for future in [pool.submit(_index_one, root, shard, files) for shard, files in items]:
+            future.result()
 
 
 WORD_BUCKETS = 64  # the browser's word list, split by its words' first character
