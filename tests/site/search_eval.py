@@ -69,42 +69,56 @@ SEARCH_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><tit
 <script src="/search.js" defer></script></body></html>"""
 
 
-def build_parents_site(root: Path):
-    """The parents' items as pages with the site's search markup, indexed into one Pagefind shard."""
+def build_search_site(root: Path, pages, first_screen=True):
+    """A small site searched as the parent site is: each page of ``pages`` — (path under ``root``,
+    kind, title, taxonomy, summary, body) — written with the real page search markup
+    (site/templates/_macros.html search_meta), the search page and the real search.js, indexed into
+    one Pagefind shard by the real shard builder, with first-screen files (unless ``first_screen``
+    is false: the site's Pagefind path) and site.json vocabulary (cms.publishing)."""
     import jinja2
 
     from cms.publishing import firstscreen
     from cms.publishing.searchindex import index_shards, write_site_json
     from cms.publishing.vocabulary import Vocabulary
-    from search.relevance import STAGE_NAMES, item_url, parents_items
 
     vocabulary = Vocabulary()
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROOT / "site" / "templates")), autoescape=True)
     env.globals.update(terms=vocabulary.hidden_terms)
     macros = env.get_template("_macros.html").module
-    page = env.from_string(
+    template = env.from_string(
         '<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{{ title }}</title></head><body>'
-        '<div data-pagefind-body><h1>{{ title }}</h1>{{ meta }}<p class="gy-lead">{{ summary }}</p>'
+        '<div data-pagefind-body><h1>{{ title }}</h1>{{ meta }}{% if summary %}<p class="gy-lead">{{ summary }}</p>{% endif %}'
         '<p>{{ body }}</p></div></body></html>')
-    kinds = {"micro_lesson": "micro", "course": "course", "lesson": "lesson"}
     files, titles = [], []
-    for item in parents_items():
-        taxa = {"stages": [{"code": s, "name": STAGE_NAMES[s]} for s in item.get("stages", [])], "themes": [], "problems": []}
-        meta = macros.search_meta(kinds[item["kind"]], item["title"], taxa, item.get("summary", ""))
-        rel = item_url(item["id"]).strip("/") + "/index.html"
+    for rel, kind, title, taxa, summary, body in pages:
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page.render(title=item["title"], meta=meta, summary=item.get("summary", ""),
-                                      body=item.get("body", "")), encoding="utf-8")
+        target.write_text(template.render(title=title, meta=macros.search_meta(kind, title, taxa, summary),
+                                          summary=summary, body=body), encoding="utf-8")
         files.append(rel)
-        titles.append(item["title"])
+        titles.append(title)
     (root / "search").mkdir(parents=True, exist_ok=True)
     (root / "search" / "index.html").write_text(SEARCH_PAGE, encoding="utf-8")
     shutil.copy(ROOT / "site" / "overrides" / "assets" / "javascripts" / "search.js", root / "search.js")
     index_shards(root, {0: files})
-    first_screen = firstscreen.update(root, None, {rel: n + 1 for n, rel in enumerate(files)}, full=True)
-    write_site_json(root, [0], dict(vocabulary.browser_vocabulary(titles), fs=first_screen), [])
+    words = dict(vocabulary.browser_vocabulary(titles))
+    if first_screen:
+        words["fs"] = firstscreen.update(root, None, {rel: n + 1 for n, rel in enumerate(files)}, full=True)
+    write_site_json(root, [0], words, [])
     return root
+
+
+def build_parents_site(root: Path):
+    """The parents' items as pages with the site's search markup, indexed into one Pagefind shard."""
+    from search.relevance import STAGE_NAMES, item_url, parents_items
+
+    kinds = {"micro_lesson": "micro", "course": "course", "lesson": "lesson"}
+    pages = []
+    for item in parents_items():
+        taxa = {"stages": [{"code": s, "name": STAGE_NAMES[s]} for s in item.get("stages", [])], "themes": [], "problems": []}
+        pages.append((item_url(item["id"]).strip("/") + "/index.html", kinds[item["kind"]], item["title"], taxa,
+                      item.get("summary", ""), item.get("body", "")))
+    return build_search_site(root, pages)
 
 
 def evaluate_parents_site(page, base_url, halves=("dev", "heldout")):

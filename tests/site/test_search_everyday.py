@@ -10,14 +10,13 @@ paths: the first-screen files, and Pagefind (a site published without first-scre
 
 import json
 import os
-import shutil
 
 import pytest
 
 from tests.search.test_everyday import FILLER, LESSONS
 
 from .conftest import serve
-from .search_eval import ROOT, SEARCH_PAGE
+from .search_eval import build_search_site
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop shares the thread
@@ -33,37 +32,10 @@ class Url(str):
 
 
 def build_everyday_site(root, first_screen=True):
-    import jinja2
-
-    from cms.publishing import firstscreen
-    from cms.publishing.searchindex import index_shards, write_site_json
-    from cms.publishing.vocabulary import Vocabulary
-
-    vocabulary = Vocabulary()
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROOT / "site" / "templates")), autoescape=True)
-    env.globals.update(terms=vocabulary.hidden_terms)
-    macros = env.get_template("_macros.html").module
-    page = env.from_string(
-        '<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{{ title }}</title></head><body>'
-        '<div data-pagefind-body><h1>{{ title }}</h1>{{ meta }}<p>{{ body }}</p></div></body></html>')
     taxa = {"stages": [], "themes": [], "problems": []}
-    files, titles = [], []
-    for key, (title, body) in [*LESSONS.items(), *((f"f{i}", t) for i, t in enumerate(FILLER))]:
-        rel = f"everyday/{key}/index.html"
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(page.render(title=title, meta=macros.search_meta("micro", title, taxa, ""), body=body),
-                                encoding="utf-8")
-        files.append(rel)
-        titles.append(title)
-    (root / "search").mkdir(parents=True, exist_ok=True)
-    (root / "search" / "index.html").write_text(SEARCH_PAGE, encoding="utf-8")
-    shutil.copy(ROOT / "site" / "overrides" / "assets" / "javascripts" / "search.js", root / "search.js")
-    index_shards(root, {0: files})
-    words = dict(vocabulary.browser_vocabulary(titles))
-    if first_screen:
-        words["fs"] = firstscreen.update(root, None, {rel: n + 1 for n, rel in enumerate(files)}, full=True)
-    write_site_json(root, [0], words, [])
-    return root
+    pages = [(f"everyday/{key}/index.html", "micro", title, taxa, "", body)
+             for key, (title, body) in [*LESSONS.items(), *((f"f{i}", t) for i, t in enumerate(FILLER))]]
+    return build_search_site(root, pages, first_screen)
 
 
 @pytest.fixture(scope="module", params=["first-screen", "pagefind"])
