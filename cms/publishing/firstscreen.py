@@ -295,13 +295,20 @@ def _write_all(root: Path, cache: Cache, entries) -> dict:
 class FullWriter:
     """The whole first-screen index of a release, fed one page at a time in any order (a full
     build's render workers compute the entries, the publishing process adds them as they come).
-    The postings are kept packed (score << 32 | id in an array per term), so memory is the
-    postings, not the pages; the pages' cards and terms are spooled to files by card group
-    (``SPOOL_GROUPS`` card files each) and read back one spool at a time, in id order, by
-    ``finish``. The files are the same whatever order the pages came in."""
+    Memory does not grow with the catalogue: the pages' cards and terms are spooled to files by
+    card group (``SPOOL_GROUPS`` card files each) and the postings (term, score << 32 | id) to
+    ``BUCKETS`` files by ``fnv1a(term) % BUCKETS``, each held in memory only up to
+    ``BUFFER_POSTINGS`` postings. ``finish`` reads the card spools back one at a time (id order),
+    then the posting buckets twice: to size the term files (from ``BUCKETS`` files on, a multiple of
+    ``BUCKETS``, so a term file's terms all come from one bucket and the buckets are written one at
+    a time; a smaller index keeps its exact count and is written in one pass), then to write
+    them. The files are the same whatever order the pages came in."""
 
-    SPOOL_GROUPS = 64      # card files per spool file
-    BUFFERED = 2000        # pages held before they are appended to their spool files
+    SPOOL_GROUPS = 64          # card files per spool file
+    BUFFERED = 2000            # pages held before they are appended to their spool files
+    BUCKETS = 256              # posting spool files (fnv1a(term) % BUCKETS)
+    BUFFER_POSTINGS = 500_000  # postings held before they are appended to their buckets
+    HASHES = 100_000           # terms whose bucket is remembered (forgotten all at once past it)
 
     def __init__(self, root: Path, cache: Cache):
         import tempfile
@@ -313,19 +320,33 @@ class FullWriter:
             shutil.rmtree(folder)
         near = cache.folder.parent if cache.folder is not None and cache.folder.parent.is_dir() else None
         self.spool = Path(tempfile.mkdtemp(prefix="gongyu-fs-", dir=near))
-        self.postings: dict[str, array] = {}
+        (self.spool / "t").mkdir()
+        self.postings: dict[int, dict[str, array]] = {}   # bucket → term → packed postings
+        self.held = 0                                      # postings in self.postings
+        self.bucket_of: dict[str, int] = {}
         self.buffer: dict[int, list] = {}
         self.buffered = 0
         self.pages = 0
 
     def add(self, pk: int, made):
         self.pages += 1
-        postings = self.postings
+        postings, bucket_of = self.postings, self.bucket_of
         for term, score in made[1].items():
-            packed = postings.get(term)
+            b = bucket_of.get(term)
+            if b is None:
+                if len(bucket_of) >= self.HASHES:
+                    bucket_of.clear()
+                b = bucket_of[term] = fnv1a(term) % self.BUCKETS
+            terms = postings.get(b)
+            if terms is None:
+                terms = postings[b] = {}
+            packed = terms.get(term)
             if packed is None:
-                packed = postings[term] = array("q")
+                packed = terms[term] = array("q")
             packed.append(score << 32 | pk)
+        self.held += len(made[1])
+        if self.held >= self.BUFFER_POSTINGS:
+            self._flush_postings()
         self.buffer.setdefault(pk // CARDS_PER_FILE // self.SPOOL_GROUPS, []).append((pk, made))
         self.buffered += 1
         if self.buffered >= self.BUFFERED:
@@ -337,14 +358,59 @@ class FullWriter:
                 pickle.dump(items, handle, protocol=pickle.HIGHEST_PROTOCOL)
         self.buffer, self.buffered = {}, 0
 
-    def _spooled(self, n):
-        items = []
-        with open(self.spool / f"{n}.pickle", "rb") as handle:
+    def _flush_postings(self):
+        for b, terms in self.postings.items():
+            with open(self.spool / "t" / f"{b}.pickle", "ab") as handle:
+                pickle.dump(terms, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.postings, self.held = {}, 0
+
+    def _chunks(self, path):
+        try:
+            handle = open(path, "rb")
+        except FileNotFoundError:
+            return
+        with handle:
             while True:
                 try:
-                    items += pickle.load(handle)
+                    yield pickle.load(handle)
                 except EOFError:
-                    return items
+                    return
+
+    def _spooled(self, n):
+        items = []
+        for chunk in self._chunks(self.spool / f"{n}.pickle"):
+            items += chunk
+        return items
+
+    def _bucket(self, b) -> dict[str, array]:
+        """Every posting of bucket ``b``: {term: packed postings}."""
+        terms: dict[str, array] = {}
+        for chunk in self._chunks(self.spool / "t" / f"{b}.pickle"):
+            for term, packed in chunk.items():
+                have = terms.get(term)
+                if have is None:
+                    terms[term] = packed
+                else:
+                    have.extend(packed)
+        return terms
+
+    def _files(self) -> int:
+        """The number of term files: sized by what the browser downloads (each term's best K, so
+        a file is a few KB). From ``BUCKETS`` files on, rounded up to a multiple of ``BUCKETS`` (every
+        term of file n is in bucket n % BUCKETS, so ``finish`` writes one bucket at a time). Below it
+        the count is not rounded: a small site keeps few term files, so an edit's terms touch few
+        of them (a deploy uploads what changed), and ``finish`` reads its buckets in one pass."""
+        size = 0
+        for b in range(self.BUCKETS):
+            df: dict[str, int] = {}
+            for chunk in self._chunks(self.spool / "t" / f"{b}.pickle"):
+                for term, packed in chunk.items():
+                    df[term] = df.get(term, 0) + len(packed)
+            size += sum(len(t.encode()) + 8 + 9 * min(n, K) for t, n in df.items())
+        files = _term_files_for(size)
+        if files >= self.BUCKETS:
+            return -(-files // self.BUCKETS) * self.BUCKETS
+        return files
 
     def discard(self):
         """A build that failed: its spooled pages go."""
@@ -354,6 +420,8 @@ class FullWriter:
         root, cache = self.root, self.cache
         try:
             self._flush()
+            self._flush_postings()
+            self.bucket_of = {}
             for n in sorted(int(p.stem) for p in self.spool.glob("*.pickle")):
                 groups: dict[int, dict] = {}
                 for pk, made in sorted(self._spooled(n), key=lambda item: item[0]):
@@ -363,22 +431,25 @@ class FullWriter:
                     cache.cards[group_n] = group
                     cache.save((), (group_n,))
                     del cache.cards[group_n]
+            files = self._files()
+            # One bucket at a time, or (a small index, fewer files than buckets) all in one pass.
+            passes = [[b] for b in range(self.BUCKETS)] if files >= self.BUCKETS else [range(self.BUCKETS)]
+            for buckets in passes:
+                postings: dict[str, array] = {}
+                for b in buckets:
+                    postings.update(self._bucket(b))
+                by_file: dict[int, list] = {}
+                for term in sorted(postings):
+                    by_file.setdefault(fnv1a(term) % files, []).append(term)
+                for n, terms in sorted(by_file.items()):
+                    data = {t: {v & 0xFFFFFFFF: v >> 32 for v in sorted(postings.pop(t), key=lambda v: v & 0xFFFFFFFF)}
+                            for t in terms}
+                    _write_term_file(root, n, data)
+                    cache.terms[n] = data
+                    cache.save((n,), ())
+                    del cache.terms[n]
         finally:
             shutil.rmtree(self.spool, ignore_errors=True)
-        postings = self.postings
-        # Sized by what the browser downloads (each term's best K), so a file is a few KB.
-        size = sum(len(t.encode()) + 8 + 9 * min(len(p), K) for t, p in postings.items())
-        files = _term_files_for(size)
-        by_file: dict[int, list] = {}
-        for term in sorted(postings):
-            by_file.setdefault(fnv1a(term) % files, []).append(term)
-        for n, terms in by_file.items():
-            data = {t: {v & 0xFFFFFFFF: v >> 32 for v in sorted(postings.pop(t), key=lambda v: v & 0xFFFFFFFF)}
-                    for t in terms}
-            _write_term_file(root, n, data)
-            cache.terms[n] = data
-            cache.save((n,), ())
-            del cache.terms[n]
         releases.touched(root, ROOT)
         cache.meta = {"files": files, "pages": self.pages, "token": uuid.uuid4().hex[:12]}
         cache.save((), ())
