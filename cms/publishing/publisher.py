@@ -47,6 +47,7 @@ from . import firstscreen
 from . import release as releases
 from .models import OutputDependency, PublishedFile, SiteTarget
 from .pages import fingerprint, membership, own_paths, plan, shard_of, shown_pages, taxon_paths
+from .records import Records
 from .render import Renderer
 from .searchindex import index_shards, shard_count, write_site_json
 from .shell import build_shell
@@ -109,7 +110,7 @@ class Build:
     stale: list = None          # paths of files to remove
     vstates: dict = None        # {video id: state} for link fingerprints
     release: Path | None = None
-    records: dict = dataclasses.field(default_factory=dict)   # path → (output, fingerprint, links, shown page ids)
+    records: Records = dataclasses.field(default_factory=Records)   # path → (output, fingerprint, links, shown page ids)
     changed_shards: set = dataclasses.field(default_factory=set)
     live_shards: list = dataclasses.field(default_factory=list)
     gone: list = dataclasses.field(default_factory=list)
@@ -158,18 +159,22 @@ def _publish(out: Path, full: bool, progress, base_url: str, pages=None) -> Publ
         build.result.release = build.live
         return build.result
     build.release = releases.new_release(out, None if build.full else build.live)
+    build.records.spool_dir = build.cache
     try:
-        _render(build, progress)
-        _assign_shards(build)
-        _go_live(build)
-    except BaseException:
-        if build.fs_writer is not None:
-            build.fs_writer.discard()
-        releases.discard(build.release)
-        raise
-    build.result.release = build.release
-    _persist(build)
-    _reindex(build)
+        try:
+            _render(build, progress)
+            _assign_shards(build)
+            _go_live(build)
+        except BaseException:
+            if build.fs_writer is not None:
+                build.fs_writer.discard()
+            releases.discard(build.release)
+            raise
+        build.result.release = build.release
+        _persist(build)
+        _reindex(build)
+    finally:
+        build.records.close()
     _keep_model(build)
     releases.prune_releases(out)
     build.mark("total")
@@ -321,7 +326,7 @@ def _render(build: Build, progress):
     chunks = [build.todo[start:start + CHUNK] for start in range(0, len(build.todo), CHUNK)]
     workers = _pool_size(build)
     result.workers = workers
-    build.live_cards = {pk: node.card() for pk, node in build.model.nodes.items()}
+    build.live_cards = LiveCards(build.model)
     if workers > 1:
         if build.full and FIRST_SCREEN_IN_POOL:
             build.fs_writer = firstscreen.FullWriter(build.release, firstscreen.Cache(build.cache / "firstscreen"))
@@ -334,7 +339,7 @@ def _render(build: Build, progress):
         done = (_render_chunk(build, renderer, chunk, copy_videos=True) for chunk in chunks)
     for records in done:
         for output, fp, links, shown in records:
-            build.records[output.path] = (output, fp, links, shown)
+            build.records.add(output, fp, links, shown)
             result.written.append(output.path)
             progress(advance=1)
     if workers > 1:
@@ -375,6 +380,23 @@ def _render_chunk(build: Build, renderer: Renderer, outputs, copy_videos: bool, 
         done.append((output, fp, links, shown_pages(build.model, output, links)))
         output.drop()
     return done
+
+
+class LiveCards:
+    """{page id: card} of every public page (what a lesson's body may link to), made on demand from
+    the site model rather than held for every page."""
+
+    def __init__(self, model: SiteModel):
+        self.model = model
+
+    def __contains__(self, pk) -> bool:
+        return pk in self.model.nodes
+
+    def __getitem__(self, pk) -> dict:
+        return self.model.nodes[pk].card()
+
+    def get(self, pk, default=None):
+        return self[pk] if pk in self else default
 
 
 def _live_pages(page_ids):
@@ -479,7 +501,7 @@ def _render_in_pool(build: Build, chunks, workers: int):
 def _copy_videos(build: Build):
     """After a pool render: copy each video the written pages play once, in this process
     (``site_video`` takes the id and reads plain data through ``transcoding.api``)."""
-    for video_id in sorted({v for _, _, links, _ in build.records.values() for v in links.get("videos", [])}):
+    for video_id in sorted(build.records.videos):
         site_video(video_id, build.release)
 
 
@@ -563,11 +585,9 @@ def _go_live(build: Build):
     if build.incremental:
         _drop_unused_videos(build)
     else:
-        keep_videos = set()
+        keep_videos = set(build.records.video_dirs)
         for o in build.outputs:
-            if o.path in build.records:
-                keep_videos.update(build.records[o.path][2].get("video_dirs", []))
-            elif o.path in build.known:
+            if o.path not in build.records and o.path in build.known:
                 keep_videos.update(build.known[o.path].links.get("video_dirs", []))
         prune_videos(build.release, keep_videos)
     if getattr(build.model, "pictures", None):  # card thumbnails (images.py), cached by content hash
@@ -580,7 +600,7 @@ def _drop_unused_videos(build: Build):
     """An edit: a video folder the re-rendered files no longer use goes when no other file does."""
     rewritten = [*build.records, *build.stale]
     before = {d for p in rewritten if p in build.known for d in build.known[p].links.get("video_dirs", [])}
-    after = {d for r in build.records.values() for d in r[2].get("video_dirs", [])}
+    after = build.records.video_dirs
     others = PublishedFile.objects.filter(target=build.target).exclude(path__in=rewritten)
     for folder in sorted(before - after):
         if not others.filter(links__video_dirs__icontains=folder).exists() and (build.release / folder).is_dir():
@@ -595,11 +615,17 @@ def _persist(build: Build):
         if build.full:
             PublishedFile.objects.filter(target=target).delete()
         else:
-            PublishedFile.objects.filter(target=target, path__in=build.stale + list(build.records)).delete()
-        PublishedFile.objects.bulk_create([
-            PublishedFile(target=target, path=path, fingerprint=fp, page_id=o.page_id, shard=o.shard, links=links)
-            for path, (o, fp, links, _) in build.records.items()
-        ], batch_size=500)
+            gone = build.stale + list(build.records)
+            for start in range(0, len(gone), 500):
+                PublishedFile.objects.filter(target=target, path__in=gone[start:start + 500]).delete()
+        rows = []   # created 500 at a time: a full build's records are streamed from their spool
+        for path, (o, fp, links, _) in build.records.items():
+            rows.append(PublishedFile(target=target, path=path, fingerprint=fp, page_id=o.page_id, shard=o.shard,
+                                      links=links))
+            if len(rows) >= 500:
+                PublishedFile.objects.bulk_create(rows)
+                rows = []
+        PublishedFile.objects.bulk_create(rows)
         _persist_dependencies(build)
         state.release = str(build.release)
         state.theme = fingerprint(build.salt)
@@ -624,20 +650,20 @@ def _persist_dependencies(build: Build):
         gone = [*build.records, *build.stale]
         for start in range(0, len(gone), 500):
             OutputDependency.objects.filter(site=site, path__in=gone[start:start + 500]).delete()
-        shown = {path: record[3] for path, record in build.records.items()}
     else:
         OutputDependency.objects.filter(site=site).delete()
-        shown = {}
-        for o in build.outputs:
-            record = build.records.get(o.path)
-            if record is not None:
-                shown[o.path] = record[3]
-            else:
-                known = build.known.get(o.path)
-                shown[o.path] = shown_pages(build.model, o, known.links if known else None)
-                o.drop()
+
+    def shown():
+        for path, record in build.records.items():
+            yield path, record[3]
+        if not build.incremental:   # the planned files this publish did not rewrite
+            for o in build.outputs:
+                if o.path not in build.records:
+                    known = build.known.get(o.path)
+                    yield o.path, shown_pages(build.model, o, known.links if known else None)
+                    o.drop()
     rows = []
-    for path, ids in shown.items():
+    for path, ids in shown():
         rows += [OutputDependency(site=site, page_id=pk, path=path) for pk in ids]
         if len(rows) >= 5000:   # bounded memory at province scale (millions of rows)
             OutputDependency.objects.bulk_create(rows)

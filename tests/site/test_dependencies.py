@@ -1,6 +1,7 @@
 """The dependency index (issue 17): an edit plans and renders only the files that show the pages
 it changed, and the site it leaves is the one a full comparison would have made."""
 
+import json
 import uuid
 
 import pytest
@@ -11,6 +12,8 @@ from wagtail.models import Page
 
 from cms.catalogue.models import CoursePage, LessonPage
 from cms.publishing.api import publish
+from cms.publishing.models import OutputDependency, PublishedFile
+from cms.publishing.records import Records
 from cms.taxonomy.models import Problem
 from engagement.models import WeeklyLecture
 
@@ -102,4 +105,42 @@ def test_a_new_problem_moves_the_course_between_shelves(big_site):
     # Its lessons (breadcrumb course, 学段 of the course) and the pages that share the new 问题
     # (related lists) were planned too: a full comparison finds nothing left.
     again = publish(out)
+    assert again.written == [] and again.removed == []
+
+
+def test_a_full_build_that_spools_its_records_saves_the_same_rows_and_plans_edits_right(tmp_path, monkeypatch):
+    """A full build at province scale spools what it wrote (``records.Records``: past ``HOLD``
+    files, to a temporary file) instead of holding every file's links: the fingerprints, links,
+    shards and dependency index it saves are the ones a build that held them all saves, and an
+    edit planned from them renders exactly the files that show the page."""
+    courses = list(CoursePage.objects.live().order_by("path")[:2])
+    for course in courses:
+        add_lessons(course, 60)
+    held = tmp_path / "held"
+    publish(held, full=True)
+    monkeypatch.setattr(Records, "HOLD", 25)
+    spooled = tmp_path / "spooled"
+    full = publish(spooled, full=True)
+    assert len(full.written) > 10 * Records.HOLD
+
+    def saved(out):
+        target = str(out.absolute())
+        files = {(f.path, f.fingerprint, f.page_id, f.shard, json.dumps(f.links, sort_keys=True))
+                 for f in PublishedFile.objects.filter(target=target)}
+        deps = set(OutputDependency.objects.filter(site__target=target).values_list("page_id", "path"))
+        return files, deps
+
+    files, deps = saved(spooled)
+    assert len(files) == len(full.written) and len(deps) > len(files)
+    assert (files, deps) == saved(held)
+
+    lesson = LessonPage.objects.child_of(courses[0]).live().order_by("path").first().specific
+    siblings = list(LessonPage.objects.child_of(courses[0]).live().order_by("path"))
+    lesson.title = "改过的标题:睡前半小时不看手机"
+    lesson.save_revision().publish()
+    edit = publish(spooled, pages=[lesson.pk])
+    lecture = {"index.html", "weekly/index.html"} if WeeklyLecture.objects.filter(page_id=lesson.pk).exists() else set()
+    assert set(edit.written) - lecture == {page_path(p) for p in (lesson, courses[0], siblings[1])}
+    assert "改过的标题:睡前半小时不看手机" in site_file(spooled, page_path(siblings[1]))
+    again = publish(spooled)
     assert again.written == [] and again.removed == []
