@@ -176,7 +176,13 @@ def _publish(out: Path, full: bool, progress, base_url: str, pages=None) -> Publ
     finally:
         build.records.close()
     _keep_model(build)
-    releases.prune_releases(out)
+    if build.full:
+        try:
+            releases.prepare_spares(out)   # the next edits copy nothing whole
+        except OSError as exc:             # the site is live; the next edit copies it instead
+            log.warning("未能预备网站版本副本(下一次修改将复制整个网站):%s", exc)
+    else:
+        releases.prune_releases(out)
     build.mark("total")
     result = build.result
     log.info("家长网站已发布:%s 个文件更新,%s 个删除,用时 %.1f 秒", len(result.written), len(result.removed), result.timings["total"])
@@ -207,6 +213,8 @@ def _diff(build: Build):
     if not build.full and build.pages is not None and state.indexed and build.live is not None and state.published_at:
         # An edit: the last publish's site model with only the named pages' rows read again.
         kept = SiteModel.kept(build.cache / MODEL_FILE, state.published_at.isoformat(), build.pages)
+    if kept is None:
+        SiteModel.forget()   # not held beside the model loaded whole
     for model in ((kept, None) if kept is not None else (None,)):
         build.model = model or SiteModel()
         searchable = sum(1 for n in build.model.nodes.values() if n.kind in SEARCHABLE)
