@@ -557,13 +557,16 @@ def _shard_files(build: Build) -> dict[int, list[str]]:
 
 
 def _index_search(build: Build, root: Path):
+    # The first-screen files before Pagefind: a full build's writer lets go of the terms it holds
+    # before two Pagefind processes start (the peak of a full build's search phase).
+    fs = _first_screen(build, root)
     index_shards(root, _shard_files(build))
     texts = [n.title for n in build.model.nodes.values() if n.kind in SEARCHABLE]
     texts += [p.title for p in build.model.problems.values()]
     # The kinds' Chinese labels travel as generated data (site.json → vocabulary.kinds), so the
     # site's JavaScript holds no copy of them.
     words = dict(build.vocabulary.browser_vocabulary(texts, build.cache / "vocabulary.pickle"),
-                 kinds=browser_data()["labels"], fs=_first_screen(build, root))
+                 kinds=browser_data()["labels"], fs=fs)
     write_site_json(root, build.live_shards, words, sorted(set(build.gone)))
     build.result.shards_indexed = sorted(build.changed_shards)
 
