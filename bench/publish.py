@@ -6,7 +6,10 @@
 Generates N five-step lessons (10 per course, realistic Chinese text of ~1,400 characters each)
 and prints, all measured in the same run (the machine's load from ``uptime`` before and after):
   (a) full build time of ``publish`` (pages + sharded Pagefind) and the peak memory of the whole
-      process tree during it (PSS of this process and every child, sampled every 0.2 s);
+      process tree during it (PSS of this process and every child, sampled every 0.2 s), with what
+      each process held at the peak (``--memory-trace FILE``: every sample; ``--full-only``: stop
+      after it; ``--render-pool-ab``: the full build with render workers kept for the whole build
+      and no gc.freeze, then as shipped);
   (b) N random single-lesson edits (published with the page named, as the worker does): time
       until the page and every listing showing it are live,
       and until the search index holding it is live (findable), median and max; the last edit is
@@ -45,11 +48,18 @@ def parse():
     parser.add_argument("--edits", type=int, default=20, help="random single-lesson edits to time")
     parser.add_argument("--merged", action="store_true", help="also measure one merged Pagefind index")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--full-only", action="store_true", help="stop after the full build (a)")
+    parser.add_argument("--memory-trace", metavar="FILE",
+                        help="append every memory sample of the full build (seconds, GB, GB per process) to FILE")
     parser.add_argument("--profile", action="store_true", help="profile the full build and stop")
     parser.add_argument("--profile-edit", action="store_true", help="profile the one-lesson publish and stop")
     parser.add_argument("--first-screen-ab", action="store_true",
                         help="full build twice: first-screen index written after the render (before) and "
                              "from the render workers' entries (after); compare and stop")
+    parser.add_argument("--render-pool-ab", action="store_true",
+                        help="full build twice: render workers kept for the whole build with the garbage "
+                             "collector passing over the parent's objects (before), then renewed every "
+                             "GONGYU_PUBLISH_WORKER_FILES files with those objects frozen (after); compare and stop")
     parser.add_argument("--edit-rows", action="store_true",
                         help="count the queries and rows one single-lesson publish reads, then stop")
     return parser.parse_args()
@@ -60,6 +70,13 @@ WORK = Path(tempfile.mkdtemp(prefix=f"gongyu-bench-publish-{ARGS.lessons}-"))
 os.environ.update(GONGYU_VAR_DIR=str(WORK / "var"), GONGYU_SITE_AUTO_PUBLISH="0",
                   GONGYU_TASK_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
                   DJANGO_SETTINGS_MODULE="cms.settings", NO_MKDOCS_2_WARNING="1")
+
+# subprocess starts Pagefind with vfork: until it executes Pagefind, the child runs in this
+# process's own memory, and /proc shows it with this process's figures — a sample taken then would
+# count this process twice (seen: 1.20 GB "peak" at 100,000 lessons, 0.60 of it the vfork child).
+# With a plain fork the child's pages are shared and PSS counts them once: the figure is then, if
+# anything, above what the publish uses with vfork.
+subprocess._USE_VFORK = False
 
 import django  # noqa: E402
 
@@ -201,9 +218,16 @@ def site_text(out, url):
     return (out / url.strip("/") / "index.html").read_text()
 
 
+SMAPS_ROLLUP = os.path.exists("/proc/self/smaps_rollup")   # Linux ≥ 4.14
+
+
 def pss(pid, rss):
     """Proportional set size: a page shared by forked render workers counts once over them all
-    (summing RSS would count the parent's site model once per worker). RSS if unavailable."""
+    (summing RSS would count the parent's site model once per worker). RSS only where the kernel
+    has no smaps_rollup. A process that ended since its RSS was read holds nothing (counting that
+    RSS — shared pages included — made a worker that exited at a pool's handover look like 0.49 GB)."""
+    if not SMAPS_ROLLUP:
+        return rss
     try:
         with open(f"/proc/{pid}/smaps_rollup") as handle:
             for line in handle:
@@ -211,14 +235,16 @@ def pss(pid, rss):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
-    return rss
+    return 0   # gone, or exiting (no memory left to show)
 
 
 class PeakMemory:
     """Peak memory of this process and all its descendants (PSS), sampled from /proc."""
 
     def __init__(self, every=0.2):
-        self.every, self.peak, self._stop = every, 0, threading.Event()
+        self.every, self.peak, self.at_peak, self._stop = every, 0, {}, threading.Event()
+        self.trace = open(ARGS.memory_trace, "a") if ARGS.memory_trace else None   # noqa: SIM115
+        self.started = time.monotonic()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self):
@@ -228,6 +254,8 @@ class PeakMemory:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+        if self.trace is not None:
+            self.trace.close()
 
     def _run(self):
         page = os.sysconf("SC_PAGE_SIZE")
@@ -252,9 +280,31 @@ class PeakMemory:
                     if ppid in tree and pid not in tree:
                         tree.add(pid)
                         changed = True
-            total = sum(pss(pid, rss[pid]) for pid in tree if pid in rss)
-            self.peak = max(self.peak, total)
+            sizes = {pid: pss(pid, rss[pid]) for pid in tree if pid in rss}
+            total = sum(sizes.values())
+            if total > self.peak:
+                self.peak, self.at_peak = total, self._compose(root, sizes)
+            if self.trace is not None:
+                parts = self._compose(root, sizes)
+                self.trace.write(f"{time.monotonic() - self.started:.1f} {total / 2**30:.3f} " + " ".join(
+                    f"{name}=" + "+".join(f"{v / 2**30:.3f}" for v in values) for name, values in parts.items()) + "\n")
             self._stop.wait(self.every)
+
+    @staticmethod
+    def _compose(root, sizes):
+        """{"this process" | process name: [PSS of each]} at one sample, to say where a peak is."""
+        parts = {}
+        for pid, size in sizes.items():
+            try:
+                name = "this process" if pid == root else Path(f"/proc/{pid}/comm").read_text().strip()
+            except OSError:
+                name = "?"
+            parts.setdefault(name, []).append(size)
+        return parts
+
+    def composition(self) -> str:
+        return ", ".join(f"{name} " + " + ".join(f"{v / 2**30:.2f}" for v in sorted(values, reverse=True))
+                         for name, values in sorted(self.at_peak.items(), key=lambda kv: -sum(kv[1])))
 
 
 def load():
@@ -424,13 +474,33 @@ def main():
         print(f"(f) first-screen files identical: {fs[False] == fs[True]} ({len(fs[True])} files)")
         return
 
+    if ARGS.render_pool_ab:
+        from django.test import override_settings
+
+        from cms.publishing import publisher
+
+        for label, renew, freeze in (("before: workers for the whole build, no freeze", 10**9, False),
+                                     ("after: workers renewed, parent's objects frozen", None, True)):
+            publisher.FREEZE_BEFORE_FORK = freeze
+            target = WORK / "var" / ("site-after" if freeze else "site-before")
+            with override_settings(**({"GONGYU_PUBLISH_WORKER_FILES": renew} if renew else {})), PeakMemory() as memory:
+                t_full, result = timed(publish, target, full=True)
+            print(f"(r) {label}: full build {t_full:.1f} s for {result.outputs} files "
+                  f"(render {result.timings['render'] - result.timings['plan']:.1f} s, "
+                  f"search {result.timings['search'] - result.timings['render']:.1f} s, {result.pools} pools); "
+                  f"peak memory {memory.peak / 2**30:.2f} GB ({memory.composition()}); load {load()}", flush=True)
+        return
+
     with PeakMemory() as memory:
         t_full, result = timed(publish, out, full=True)
     print(f"(a) full build: {t_full:.1f} s for {result.outputs} files "
           f"(render {result.timings['render'] - result.timings['plan']:.1f} s, "
           f"search {result.timings['search'] - result.timings['render']:.1f} s, shards {len(result.shards_indexed)}, "
           f"{result.workers} render processes); "
-          f"peak memory of the process tree {memory.peak / 2**30:.2f} GB")
+          f"peak memory of the process tree {memory.peak / 2**30:.2f} GB ({memory.composition()})")
+    if ARGS.full_only:
+        print(f"load after: {load()}")
+        return
 
     def steady_edit(out):
         """Three warm-up edits (the first edits after a full build copy the release once), then a

@@ -260,6 +260,9 @@ GONGYU_PUBLISH_RETRY_MAX_SECONDS = float(env("GONGYU_PUBLISH_RETRY_MAX_SECONDS",
 # (GONGYU_PUBLISH_WORKERS, 0 = one per core); smaller ones render in the publishing process.
 GONGYU_PUBLISH_WORKERS = int(env("GONGYU_PUBLISH_WORKERS", "0"))
 GONGYU_PUBLISH_POOL_MIN = int(env("GONGYU_PUBLISH_POOL_MIN", "2000"))
+# Files a render worker renders before it is replaced by a fresh one: a forked worker's memory
+# grows with what of the site model it has touched (issue 17).
+GONGYU_PUBLISH_WORKER_FILES = int(env("GONGYU_PUBLISH_WORKER_FILES", "5000"))
 
 WAGTAIL_SITE_NAME = "共育 · 家长课程超市"
 WAGTAILADMIN_BASE_URL = env("GONGYU_BASE_URL", "http://localhost:8000")

@@ -305,10 +305,10 @@ class FullWriter:
     them. The files are the same whatever order the pages came in."""
 
     SPOOL_GROUPS = 64          # card files per spool file
-    BUFFERED = 2000            # pages held before they are appended to their spool files
+    BUFFERED = 500             # pages held before they are appended to their spool files
     BUCKETS = 256              # posting spool files (fnv1a(term) % BUCKETS)
-    BUFFER_POSTINGS = 500_000  # postings held before they are appended to their buckets
-    HASHES = 100_000           # terms whose bucket is remembered (forgotten all at once past it)
+    BUFFER_POSTINGS = 200_000  # postings held before they are appended to their buckets
+    HASHES = 50_000            # terms whose bucket is remembered (forgotten all at once past it)
 
     def __init__(self, root: Path, cache: Cache):
         import tempfile

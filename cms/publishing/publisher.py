@@ -62,6 +62,7 @@ MODEL_FILE = "sitemodel.pickle"   # the last publish's site model, in the releas
 FIRST_SCREEN_IN_POOL = True   # a pooled full build computes the first-screen entries in its workers
 LISTED = ("studio", "course", "lesson", "micro")  # the kinds an edit can plan from the dependency index
 AHEAD = 2   # render batches per worker submitted ahead of the one being merged (bounded memory)
+FREEZE_BEFORE_FORK = True   # objects made before a render pool forks are left out of GC passes
 
 
 def url_of(path):
@@ -78,6 +79,7 @@ class PublishResult:
     removed: list = dataclasses.field(default_factory=list)
     shards_indexed: list = dataclasses.field(default_factory=list)
     workers: int = 1            # processes that rendered the files
+    pools: int = 0              # worker pools started one after another (``_render_in_pool``)
     timings: dict = dataclasses.field(default_factory=dict)
 
     @property
@@ -477,32 +479,56 @@ def _worker_render(start: int, stop: int):
 
 
 def _render_in_pool(build: Build, chunks, workers: int):
+    """Yield each batch's records, in order. The pool is renewed after each of its workers has
+    rendered about ``GONGYU_PUBLISH_WORKER_FILES`` files: a forked worker copies every page of the parent's
+    memory it touches (reference counts change when an object is read), so one that rendered the
+    whole catalogue would end up holding its own copy of the site model; a worker that renders a
+    part of it copies only what that part shows. A pool is shut down (its threads joined) before
+    the next one forks, so no fork happens beside a thread that may hold a lock."""
+    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     global _POOL_BUILD
     _POOL_BUILD = build
     context = multiprocessing.get_context("fork")
+    per_pool = max(1, workers * settings.GONGYU_PUBLISH_WORKER_FILES // CHUNK)   # batches per pool
+    spans, start = deque(), 0
+    for chunk in chunks:
+        spans.append((start, start + len(chunk)))
+        start += len(chunk)
+    # A few batches ahead of the one being merged, not all of them: a finished batch's results
+    # (links, first-screen entries) are dropped once merged, so the parent holds a bounded number
+    # of batches, whatever the catalogue's size.
+    futures, pool, given = deque(), None, 0
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
-            # A few batches ahead of the one being merged, not all of them: a finished batch's
-            # results (links, first-screen entries) are dropped once merged, so the parent holds
-            # a bounded number of batches, whatever the catalogue's size.
-            futures, spans, start = deque(), deque(), 0
-            for chunk in chunks:
-                spans.append((start, start + len(chunk)))
-                start += len(chunk)
-            while spans or futures:
-                while spans and len(futures) < AHEAD * workers:
-                    futures.append(pool.submit(_worker_render, *spans.popleft()))
-                first, done, entries = futures.popleft().result()
-                for pk, made in entries or ():
-                    build.fs_writer.add(pk, made)
-                outputs = build.todo[first:first + len(done)]
-                for output in outputs:
-                    releases.touched(build.release, output.path)
-                yield [(o, *record) for o, record in zip(outputs, done, strict=True)]
+        while spans or futures:
+            if pool is not None and given >= per_pool and not futures:
+                pool.shutdown()   # its workers exit, and their copies of the parent's pages with them
+                pool = None
+            if pool is None:
+                # Objects made before the fork are left out of the garbage collector's passes (in
+                # the workers and here): a full pass writes to every object's header, so a worker
+                # at province scale would copy every page of the site model at once.
+                if FREEZE_BEFORE_FORK:
+                    gc.freeze()
+                pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
+                build.result.pools += 1
+                given = 0
+            while spans and len(futures) < AHEAD * workers and given < per_pool:
+                futures.append(pool.submit(_worker_render, *spans.popleft()))
+                given += 1
+            first, done, entries = futures.popleft().result()
+            for pk, made in entries or ():
+                build.fs_writer.add(pk, made)
+            outputs = build.todo[first:first + len(done)]
+            for output in outputs:
+                releases.touched(build.release, output.path)
+            yield [(o, *record) for o, record in zip(outputs, done, strict=True)]
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        gc.unfreeze()
         _POOL_BUILD = None
 
 

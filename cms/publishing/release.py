@@ -31,7 +31,7 @@ from pathlib import Path
 
 KEEP_PREVIOUS = 2     # releases kept besides the live one: the one before it stays untouched
 STATE = ".releases.json"
-_open: dict[Path, dict] = {}   # release being built → {"parent": gen or None, "changes": set}
+_open: dict[Path, dict] = {}   # release being built → {"parent": gen or None, "changes": set, None for a full build}
 
 
 def releases_dir(out: Path) -> Path:
@@ -100,7 +100,7 @@ def new_release(out: Path, clone_from: Path | None) -> Path:
     path = base / _name()
     if clone_from is None:
         path.mkdir(parents=True)
-        _open[path] = {"parent": None, "changes": set()}
+        _open[path] = {"parent": None, "changes": None}   # a whole new site: nothing to replay
         return path
     state = _load(base)
     live_gen = state["releases"].get(clone_from.name)
@@ -199,7 +199,7 @@ def _mirror(source: Path, dest: Path, rel: str):
 def touched(root: Path, rel: str):
     """Record that ``rel`` (a file, or a folder replaced whole) changed in the release being built."""
     journal = _open.get(root)
-    if journal is not None:
+    if journal is not None and journal["changes"] is not None:
         journal["changes"].add(str(rel))
 
 

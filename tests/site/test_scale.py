@@ -53,11 +53,13 @@ def first_screen(root: Path):
 def test_a_big_full_build_renders_in_two_worker_processes_and_makes_the_same_site(tmp_path):
     pooled = tmp_path / "pooled"
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="cms.settings", DATABASE_URL=database_url(tmp_path),
-               GONGYU_PUBLISH_WORKERS="2", GONGYU_PUBLISH_POOL_MIN="10")
-    done = subprocess.run([sys.executable, "manage.py", "publish_site", "--out", str(pooled), "--full"],
+               GONGYU_PUBLISH_WORKERS="2", GONGYU_PUBLISH_POOL_MIN="10", GONGYU_PUBLISH_WORKER_FILES="100")
+    done = subprocess.run([sys.executable, "manage.py", "publish_site", "--out", str(pooled), "--full", "-v", "2"],
                           cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "2 个进程并行生成页面" in done.stdout
+    # Each pool rendered one batch (its workers about 100 files each) and was replaced: the pages are the same as from one process.
+    assert "生成页面的工作进程换新" in done.stdout, done.stdout
 
     single = tmp_path / "single"
     result = publish(single, full=True)   # in this process (its rows are in a test transaction)

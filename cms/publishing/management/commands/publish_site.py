@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -60,6 +61,9 @@ class Command(BaseCommand):
                 f"家长网站已发布到 {result.out}:更新 {len(result.written)} 个文件,删除 {len(result.removed)} 个,"
                 f"重建搜索分片 {len(result.shards_indexed)} 个,用时 {result.timings.get('total', 0):.1f} 秒"
                 + (f"({result.workers} 个进程并行生成页面)。" if result.workers > 1 else "。")))
+            if result.pools > 1 and options["verbosity"] > 1:
+                self.stdout.write(f"生成页面的工作进程换新 {result.pools - 1} 次(每个进程生成约 "
+                                  f"{settings.GONGYU_PUBLISH_WORKER_FILES} 个文件后退出,内存不随网站增长)。")
         if s3_bucket:
             report = deploy_s3(result.out, bucket=s3_bucket, prefix=s3_prefix, endpoint_url=s3_endpoint_url)
             if options["verbosity"]:
