@@ -586,6 +586,8 @@ def _index_search(build: Build, root: Path):
     # The first-screen files before Pagefind: a full build's writer lets go of the terms it holds
     # before two Pagefind processes start (the peak of a full build's search phase).
     fs = _first_screen(build, root)
+    if build.full:
+        _shrink()
     index_shards(root, _shard_files(build))
     texts = [n.title for n in build.model.nodes.values() if n.kind in SEARCHABLE]
     texts += [p.title for p in build.model.problems.values()]
@@ -595,6 +597,24 @@ def _index_search(build: Build, root: Path):
                  kinds=browser_data()["labels"], fs=fs)
     write_site_json(root, build.live_shards, words, sorted(set(build.gone)))
     build.result.shards_indexed = sorted(build.changed_shards)
+
+
+def _shrink():
+    """Before a full build's Pagefind processes start (the peak of its search phase, issue 17):
+    let go of the segmenter's dictionaries (rebuilt in 0.5 s when the vocabulary below needs
+    them) and hand the heap this process has freed back to the system (glibc's ``malloc_trim``;
+    elsewhere nothing). 10,000 lessons: 290 → 206 MB."""
+    import ctypes
+    import gc
+
+    from search.analysis import release_tokenizer
+
+    release_tokenizer()
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _first_screen(build: Build, root: Path) -> dict:
