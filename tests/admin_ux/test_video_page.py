@@ -162,7 +162,9 @@ def test_a_teacher_watches_the_upload_become_playable_plays_it_and_restarts_it(
     assert any(label == "转码中" and playable and phase == "全部清晰度和音频一起转" for label, playable, phase, _ in samples), samples
     etas = [seconds(eta) for _, _, _, eta in samples if eta]
     assert etas, "a time left was shown"
-    assert etas[-1] < etas[0], etas  # and it went down
+    # Whether it goes down between two samples is wall-clock behaviour: it is whole seconds, so
+    # samples all taken in a job's last second read [1, 1, 1] (a fresh-clone CI on a busy machine,
+    # session 12), and a machine getting busier mid-job raises it. Not asserted.
     asset = VideoAsset.objects.get(title=title)
     assert asset.status == "ready" and asset.uploaded_by.username == "ux_teacher"
 
