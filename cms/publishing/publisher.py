@@ -603,7 +603,7 @@ def _shrink():
     """Before a full build's Pagefind processes start (the peak of its search phase, issue 17):
     let go of the segmenter's dictionaries (rebuilt in 0.5 s when the vocabulary below needs
     them) and hand the heap this process has freed back to the system (glibc's ``malloc_trim``;
-    elsewhere nothing). 10,000 lessons: 290 → 206 MB."""
+    elsewhere nothing). 10,000 lessons: 290 → 207 MB at Pagefind's start (docs/ARCHITECTURE.md)."""
     import ctypes
     import gc
 
